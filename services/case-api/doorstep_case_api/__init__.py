@@ -1,0 +1,1 @@
+"""case-api: system of record for collection cases; intake, case reads, event outbox."""

@@ -1,0 +1,46 @@
+"""Customers and loan accounts as core banking last reported them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Date, Float, ForeignKey, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from doorstep_case_api.db import Base
+from doorstep_shared.db.types import UtcDateTime
+
+
+class Customer(Base):
+    """Personal data lives only here (and is served only to authorised callers)."""
+
+    __tablename__ = "customer"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    address_line1: Mapped[str | None] = mapped_column(String(200))
+    address_line2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(100))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(2))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    timezone: Mapped[str] = mapped_column(String(64))
+    preferred_language: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Account(Base):
+    __tablename__ = "account"
+
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customer.id"), index=True)
+    product: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3))
+    last_as_of_date: Mapped[date] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

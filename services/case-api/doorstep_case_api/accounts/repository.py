@@ -1,0 +1,65 @@
+"""Queries for customers and accounts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from doorstep_case_api.accounts.models import Account, Customer
+from doorstep_shared.db.dialect import upsert_insert
+
+
+class AccountRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def upsert_customer(self, external_id: str, fields: dict[str, Any]) -> uuid.UUID:
+        table = Customer.__table__
+        statement = (
+            upsert_insert(self._session, table)
+            .values(id=uuid.uuid4(), external_id=external_id, **fields)
+            .on_conflict_do_update(index_elements=["external_id"], set_=fields)
+            .returning(table.c.id)
+        )
+        return (await self._session.execute(statement)).scalar_one()  # type: ignore[no-any-return]
+
+    async def lock_or_create_account(
+        self,
+        account_id: str,
+        *,
+        customer_id: uuid.UUID,
+        product: str,
+        currency: str,
+        as_of_date: date,
+        now: datetime,
+    ) -> tuple[Account, bool]:
+        """The account row, locked for this transaction; True when it was just created.
+
+        Insert-if-absent first, so two first snapshots of one account cannot both create it.
+        """
+        table = Account.__table__
+        created = await self._session.execute(
+            upsert_insert(self._session, table)
+            .values(
+                account_id=account_id,
+                customer_id=customer_id,
+                product=product,
+                currency=currency,
+                last_as_of_date=as_of_date,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["account_id"])
+        )
+        account = (
+            await self._session.execute(
+                select(Account)
+                .where(Account.account_id == account_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one()
+        return account, bool(created.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,153 @@
+"""Intake API: one account's delinquency snapshot as core banking reports it."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from doorstep_case_api.cases.schemas import CaseSummary
+from doorstep_shared.money import KNOWN_CURRENCIES, fits_minor_units
+
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Address(BaseModel):
+    model_config = _STRICT
+
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str | None = Field(default=None, max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    region: str | None = Field(default=None, max_length=100)
+    postal_code: str | None = Field(default=None, max_length=20)
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2.")
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> Address:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("latitude and longitude go together")
+        return self
+
+
+class CustomerSnapshot(BaseModel):
+    model_config = _STRICT
+
+    customer_id: str = Field(min_length=1, max_length=64, description="The bank's customer id.")
+    name: str = Field(min_length=1, max_length=200)
+    phone: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164.")
+    email: str | None = Field(
+        default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    )
+    address: Address | None = None
+    timezone: str = Field(description="IANA time zone, e.g. Asia/Shanghai.")
+    preferred_language: str = Field(
+        default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", examples=["zh-CN", "en"]
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a known IANA time zone") from None
+        return value
+
+
+class ArrearsIn(BaseModel):
+    model_config = _STRICT
+
+    principal: Decimal = Field(ge=0)
+    interest: Decimal = Field(ge=0)
+    fees: Decimal = Field(ge=0)
+    penalties: Decimal = Field(ge=0)
+
+    @field_validator("principal", "interest", "fees", "penalties", mode="before")
+    @classmethod
+    def _decimal_string(cls, value: object) -> object:
+        if not isinstance(value, str):
+            raise ValueError("amounts are decimal strings, not JSON numbers")
+        return value
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.interest + self.fees + self.penalties
+
+
+class LoanSnapshot(BaseModel):
+    model_config = _STRICT
+
+    product: str = Field(min_length=1, max_length=64, examples=["personal-loan"])
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code.")
+    arrears: ArrearsIn
+    days_past_due: int = Field(ge=0, le=36500)
+    oldest_unpaid_due_date: date | None = None
+
+    @model_validator(mode="after")
+    def _money_fits_currency(self) -> LoanSnapshot:
+        if self.currency not in KNOWN_CURRENCIES:
+            raise ValueError("currency is not an ISO 4217 code")
+        for name in ("principal", "interest", "fees", "penalties"):
+            if not fits_minor_units(getattr(self.arrears, name), self.currency):
+                raise ValueError(f"arrears.{name} has more decimals than {self.currency} allows")
+        if self.arrears.total > 0 and self.days_past_due == 0:
+            raise ValueError("positive arrears need days_past_due of at least 1")
+        return self
+
+
+class DelinquencySnapshot(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "as_of_date": "2026-11-28",
+                    "customer": {
+                        "customer_id": "CUST-1001",
+                        "name": "Li Wei",
+                        "phone": "+8613800138000",
+                        "email": "li.wei@example.com",
+                        "address": {
+                            "line1": "88 Century Avenue",
+                            "city": "Shanghai",
+                            "country": "CN",
+                            "latitude": 31.2304,
+                            "longitude": 121.4737,
+                        },
+                        "timezone": "Asia/Shanghai",
+                        "preferred_language": "zh-CN",
+                    },
+                    "loan": {
+                        "product": "personal-loan",
+                        "currency": "CNY",
+                        "arrears": {
+                            "principal": "1200.00",
+                            "interest": "35.50",
+                            "fees": "20.00",
+                            "penalties": "4.25",
+                        },
+                        "days_past_due": 35,
+                        "oldest_unpaid_due_date": "2026-10-24",
+                    },
+                }
+            ]
+        },
+    )
+
+    as_of_date: date
+    customer: CustomerSnapshot
+    loan: LoanSnapshot
+
+
+IntakeOutcome = Literal["opened", "updated", "stage_changed", "resolved", "unchanged", "no_case"]
+
+
+class IntakeResult(BaseModel):
+    account_id: str
+    outcome: IntakeOutcome = Field(description="What the snapshot did to the account's case.")
+    case: CaseSummary | None = None

@@ -1,0 +1,43 @@
+"""Request-scoped dependencies: DB session, settings, service credential."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from doorstep_case_api.settings import CaseApiSettings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    # Routers commit explicitly before returning, so a failed commit is a 5xx, never a 2xx.
+    async with request.app.state.sessionmaker() as session:
+        yield session
+
+
+def get_settings(request: Request) -> CaseApiSettings:
+    settings: CaseApiSettings = request.app.state.settings
+    return settings
+
+
+def after_commit(request: Request) -> None:
+    """Wake the outbox relay: new rows are committed."""
+    relay = getattr(request.app.state, "relay", None)
+    if relay is not None:
+        relay.notify()
+
+
+async def require_service_token(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    expected = get_settings(request).service_token.get_secret_value()
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise HTTPException(401, "a valid service credential is required")
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SettingsDep = Annotated[CaseApiSettings, Depends(get_settings)]

@@ -1,0 +1,57 @@
+"""case-api application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from doorstep_case_api.accounts.router import router as intake_router
+from doorstep_case_api.cases.handlers import HANDLED_STATUS_TYPES, append_status_update
+from doorstep_case_api.cases.router import router as cases_router
+from doorstep_case_api.db import inbox_table, outbox_table
+from doorstep_case_api.settings import CaseApiSettings
+from doorstep_shared.app import build_app, service_lifespan
+from doorstep_shared.events.topics import CASE_STATUS
+from doorstep_shared.messaging.consumer import EventConsumer, transactional_handler
+
+SERVICE = "case-api"
+
+DESCRIPTION = """
+Doorstep's system of record for collection cases.
+
+* **Intake**: core banking reports each overdue account's snapshot with
+  `PUT /v1/accounts/{account_id}/delinquency`.
+* **Cases**: operations read cases and their timelines.
+* Every case change is published to Kafka topic `doorstep.case-events.v1` through a
+  transactional outbox; status updates from the notifier and scheduler arrive on
+  `doorstep.case-status.v1` and appear on the case timeline.
+
+Errors are RFC 9457 problem details (`application/problem+json`).
+"""
+
+
+def _start_status_consumer(app: FastAPI) -> None:
+    settings: CaseApiSettings = app.state.settings
+    consumer = EventConsumer(
+        settings,
+        topics=(CASE_STATUS,),
+        group_id=settings.consumer_group,
+        client_id=SERVICE,
+        handled_types=HANDLED_STATUS_TYPES,
+        handler=transactional_handler(
+            app.state.sessionmaker, inbox_table, "case-status-writeback", append_status_update
+        ),
+    )
+    app.state.status_consumer = consumer
+    app.state.workers.start("status-consumer", consumer.run())
+
+
+def create_app(settings: CaseApiSettings | None = None) -> FastAPI:
+    settings = settings or CaseApiSettings()
+    app = build_app(
+        title="Doorstep case-api",
+        description=DESCRIPTION,
+        lifespan=service_lifespan(SERVICE, settings, outbox_table, _start_status_consumer),
+    )
+    app.include_router(intake_router)
+    app.include_router(cases_router)
+    return app

@@ -1,0 +1,1 @@
+"""Database base, column types, engines and migrations shared by the services."""

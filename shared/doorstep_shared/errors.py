@@ -1,0 +1,99 @@
+"""RFC 9457 problem details for every error response, with no echo of submitted values."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://doorstep.dev/problems/"
+
+logger = logging.getLogger(__name__)
+
+
+class ProblemError(Exception):
+    """A domain error that maps to one problem type. Subclass per error."""
+
+    status: int = 400
+    type_slug: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extensions = extensions
+
+
+class NotFoundError(ProblemError):
+    status = 404
+    type_slug = "not-found"
+    title = "Resource not found"
+
+
+def problem_response(
+    status: int, type_slug: str, title: str, detail: str, instance: str, **extensions: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + type_slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        **extensions,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _redacted_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # FastAPI's default 422 echoes the submitted value ("input"), which may be a phone number
+    # or a name. Keep only where and why.
+    return [
+        {"location": [str(part) for part in err.get("loc", ())], "message": err.get("msg", "")}
+        for err in exc.errors()
+    ]
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _domain(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(
+            exc.status, exc.type_slug, exc.title, exc.detail, request.url.path, **exc.extensions
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(
+            422,
+            "validation-error",
+            "Request is not valid",
+            "One or more fields are missing or invalid; see 'errors'.",
+            request.url.path,
+            errors=_redacted_errors(exc),
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug = {401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed"}
+        return problem_response(
+            exc.status_code,
+            slug.get(exc.status_code, f"http-{exc.status_code}"),
+            str(exc.detail) if exc.status_code != 404 else "Resource not found",
+            str(exc.detail),
+            request.url.path,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error", extra={"path": request.url.path})
+        return problem_response(
+            500,
+            "internal-error",
+            "Internal server error",
+            "The request failed; nothing was changed. Retry later.",
+            request.url.path,
+        )

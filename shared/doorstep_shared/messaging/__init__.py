@@ -1,0 +1,1 @@
+"""Kafka machinery: producer, topic set-up, transactional outbox, inbox guard, consumer loop."""

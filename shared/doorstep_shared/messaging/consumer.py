@@ -1,0 +1,234 @@
+"""At-least-once Kafka consumer loop with explicit outcomes: handled, skipped, dead-lettered.
+
+Offsets are committed only after the handler's DB transaction committed. A handler error that
+is not a permanent one is retried in place (blocking that partition, capped backoff), so a
+failed message is re-processed, never skipped. Poison messages go to ``<topic>.dlq`` with their
+origin in headers and the partition keeps moving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from doorstep_shared.clock import utc_now
+from doorstep_shared.events.contracts import EventData, parse_data
+from doorstep_shared.events.envelope import EnvelopeError, EventEnvelope
+from doorstep_shared.events.topics import dead_letter_topic
+from doorstep_shared.messaging.backoff import Backoff
+from doorstep_shared.messaging.inbox import claim_event
+from doorstep_shared.messaging.kafka import build_producer
+from doorstep_shared.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[EventEnvelope, EventData], Awaitable[None]]
+ApplyInTransaction = Callable[[AsyncSession, EventEnvelope, EventData], Awaitable[None]]
+
+
+class PermanentEventError(Exception):
+    """Raised by a handler for an event that can never succeed: it is dead-lettered."""
+
+
+@dataclass
+class ConsumerStats:
+    handled: int = 0
+    duplicates: int = 0
+    skipped_unknown: int = 0
+    dead_lettered: int = 0
+    retries: int = 0
+    last_progress_at: float = field(default=0.0)
+
+
+def transactional_handler(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    inbox: Table,
+    consumer_name: str,
+    apply: ApplyInTransaction,
+    after_commit: Callable[[], None] | None = None,
+    stats: ConsumerStats | None = None,
+) -> Handler:
+    """Wrap ``apply`` so it runs once per event id, in one transaction with the inbox row."""
+
+    async def handle(envelope: EventEnvelope, data: EventData) -> None:
+        async with sessionmaker() as session, session.begin():
+            if not await claim_event(session, inbox, consumer_name, envelope.id):
+                if stats is not None:
+                    stats.duplicates += 1
+                return
+            await apply(session, envelope, data)
+        if after_commit is not None:
+            after_commit()
+
+    return handle
+
+
+class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, owner: EventConsumer) -> None:
+        self._owner = owner
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        await self._owner.commit_processed(revoked)
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        logger.info("partitions assigned", extra={"partitions": len(assigned)})
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        topics: tuple[str, ...],
+        group_id: str,
+        handler: Handler,
+        client_id: str,
+        handled_types: frozenset[str] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._topics = topics
+        self._group_id = group_id
+        self._handler = handler
+        self._client_id = client_id
+        self._handled_types = handled_types
+        self._consumer: AIOKafkaConsumer | None = None
+        self._processed: dict[TopicPartition, int] = {}
+        self.stats = ConsumerStats()
+
+    async def run(self) -> None:
+        backoff = Backoff(maximum=5.0)
+        while True:
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=self._settings.kafka_bootstrap_servers,
+                group_id=self._group_id,
+                client_id=self._client_id,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_records=500,
+            )
+            dlq = build_producer(self._settings, f"{self._client_id}-dlq")
+            try:
+                await consumer.start()
+                await dlq.start()
+                consumer.subscribe(list(self._topics), listener=_CommitOnRevoke(self))
+                self._consumer = consumer
+                backoff.reset()
+                await self._consume(consumer, dlq)
+            except asyncio.CancelledError:
+                raise
+            except KafkaError as exc:
+                delay = backoff.next_delay()
+                logger.warning(
+                    "consumer restarting",
+                    extra={"error": type(exc).__name__, "retry_in_s": round(delay, 2)},
+                )
+                await asyncio.sleep(delay)
+            finally:
+                self._consumer = None
+                for client in (consumer, dlq):
+                    try:
+                        await asyncio.wait_for(client.stop(), 10)
+                    except Exception:
+                        logger.debug("client stop failed", exc_info=True)
+
+    async def _consume(self, consumer: AIOKafkaConsumer, dlq: AIOKafkaProducer) -> None:
+        while True:
+            batches = await consumer.getmany(timeout_ms=500)
+            self.stats.last_progress_at = asyncio.get_running_loop().time()
+            for tp, records in batches.items():
+                for record in records:
+                    await self._process(record, dlq)
+                    self._processed[tp] = record.offset + 1
+                await self.commit_processed([tp])
+
+    async def commit_processed(self, partitions: list[TopicPartition]) -> None:
+        consumer = self._consumer
+        offsets = {tp: self._processed.pop(tp) for tp in partitions if tp in self._processed}
+        if consumer is None or not offsets:
+            return
+        try:
+            await consumer.commit(offsets)
+        except (CommitFailedError, KafkaError) as exc:
+            # The partition moved to another member; it will redeliver from the last commit and
+            # the inbox makes that harmless.
+            logger.warning("offset commit failed", extra={"error": type(exc).__name__})
+
+    async def _process(self, record: ConsumerRecord, dlq: AIOKafkaProducer) -> None:
+        try:
+            envelope = EventEnvelope.from_kafka(record.headers, record.value)
+            data = parse_data(envelope)
+        except EnvelopeError as exc:
+            await self._dead_letter(record, dlq, str(exc))
+            return
+        if data is None or (
+            self._handled_types is not None and envelope.type not in self._handled_types
+        ):
+            self.stats.skipped_unknown += data is None
+            if data is None:
+                logger.info("skipped unknown event type", extra={"ce_type": envelope.type})
+            return
+        backoff = Backoff(initial=0.2, maximum=30.0)
+        while True:
+            try:
+                await self._handler(envelope, data)
+                self.stats.handled += 1
+                return
+            except PermanentEventError as exc:
+                await self._dead_letter(record, dlq, str(exc))
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.stats.retries += 1
+                delay = backoff.next_delay()
+                logger.warning(
+                    "event handler failed; retrying the same event",
+                    extra={
+                        "event_id": envelope.id,
+                        "case_id": envelope.subject,
+                        "error": type(exc).__name__,
+                        "retry_in_s": round(delay, 2),
+                    },
+                    exc_info=backoff.attempt == 1,
+                )
+                await asyncio.sleep(delay)
+
+    async def _dead_letter(self, record: ConsumerRecord, dlq: AIOKafkaProducer, error: str) -> None:
+        headers = list(record.headers) + [
+            ("dlq_original_topic", record.topic.encode()),
+            ("dlq_original_partition", str(record.partition).encode()),
+            ("dlq_original_offset", str(record.offset).encode()),
+            ("dlq_consumer_group", self._group_id.encode()),
+            ("dlq_error", error[:500].encode()),
+            ("dlq_failed_at", utc_now().isoformat().encode()),
+        ]
+        backoff = Backoff(initial=0.2, maximum=10.0)
+        while True:
+            try:
+                future = await dlq.send(
+                    dead_letter_topic(record.topic),
+                    value=record.value,
+                    key=record.key,
+                    headers=headers,
+                )
+                await asyncio.wait_for(future, self._settings.kafka_send_timeout_seconds)
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                delay = backoff.next_delay()
+                logger.warning("dead-letter publish failed", extra={"error": type(exc).__name__})
+                await asyncio.sleep(delay)
+        self.stats.dead_lettered += 1
+        logger.warning(
+            "message dead-lettered",
+            extra={"topic": record.topic, "partition": record.partition, "offset": record.offset,
+                   "error": error[:200]},
+        )
