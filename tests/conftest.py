@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -32,7 +32,9 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBrok
         unavailable(f"Kafka-compatible broker ({exc})")
     asyncio.run(
         ensure_topics(
-            ServiceSettings(database_url="unused", kafka_bootstrap_servers=broker.bootstrap_servers),
+            ServiceSettings(
+                database_url="unused", kafka_bootstrap_servers=broker.bootstrap_servers
+            ),
             ALL_TOPICS,
         )
     )

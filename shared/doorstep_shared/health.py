@@ -14,7 +14,9 @@ from doorstep_shared.messaging.kafka import broker_reachable
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="Liveness", description="200 while the process and its workers run.")
+@router.get(
+    "/healthz", summary="Liveness", description="200 while the process and its workers run."
+)
 async def healthz(request: Request) -> JSONResponse:
     dead = request.app.state.workers.dead()
     if dead:

@@ -24,8 +24,11 @@ SNAPSHOT: dict[str, Any] = {
         "phone": "+8613800138000",
         "email": "li.wei@example.com",
         "address": {
-            "line1": "88 Century Avenue", "city": "Shanghai", "country": "CN",
-            "latitude": 31.2304, "longitude": 121.4737,
+            "line1": "88 Century Avenue",
+            "city": "Shanghai",
+            "country": "CN",
+            "latitude": 31.2304,
+            "longitude": 121.4737,
         },
         "timezone": "Asia/Shanghai",
         "preferred_language": "zh-CN",
@@ -73,8 +76,12 @@ async def test_positive_arrears_open_a_case_with_its_event(client: httpx.AsyncCl
     assert case["status"] == "open"
     assert case["stage"] == "field"
     assert case["arrears"] == {
-        "currency": "CNY", "principal": "1200.00", "interest": "35.50", "fees": "20.00",
-        "penalties": "4.25", "total": "1259.75",
+        "currency": "CNY",
+        "principal": "1200.00",
+        "interest": "35.50",
+        "fees": "20.00",
+        "penalties": "4.25",
+        "total": "1259.75",
     }
     detail = (await client.get(f"/v1/cases/{case['id']}")).json()
     assert [entry["event_type"] for entry in detail["timeline"]] == ["doorstep.case.opened.v1"]
@@ -105,7 +112,9 @@ async def test_stage_change_and_update_are_distinct_events(client: httpx.AsyncCl
     assert moved.json()["outcome"] == "stage_changed"
     timeline = (await client.get(f"/v1/cases/{opened.json()['case']['id']}")).json()["timeline"]
     assert [e["event_type"] for e in timeline] == [
-        "doorstep.case.opened.v1", "doorstep.case.updated.v1", "doorstep.case.stage_changed.v1",
+        "doorstep.case.opened.v1",
+        "doorstep.case.updated.v1",
+        "doorstep.case.stage_changed.v1",
     ]
     assert timeline[2]["details"]["previous_stage"] == "reminder"
     assert timeline[2]["details"]["stage"] == "contact"
@@ -225,7 +234,9 @@ async def test_unknown_case_is_a_404_problem(client: httpx.AsyncClient) -> None:
 
 
 async def test_contact_needs_the_service_credential(client: httpx.AsyncClient) -> None:
-    case_id = (await client.put("/v1/accounts/ACC-1/delinquency", json=SNAPSHOT)).json()["case"]["id"]
+    case_id = (await client.put("/v1/accounts/ACC-1/delinquency", json=SNAPSHOT)).json()["case"][
+        "id"
+    ]
     assert (await client.get(f"/v1/cases/{case_id}/contact")).status_code == 401
     wrong = await client.get(
         f"/v1/cases/{case_id}/contact", headers={"Authorization": "Bearer wrong"}

@@ -69,7 +69,9 @@ def sqlite_url(path: Path) -> str:
 
 
 async def wait_until(
-    predicate: Callable[[], Awaitable[bool]], timeout: float = 30.0, interval: float = 0.1,
+    predicate: Callable[[], Awaitable[bool]],
+    timeout: float = 30.0,
+    interval: float = 0.1,
     message: str = "condition",
 ) -> None:
     deadline = asyncio.get_running_loop().time() + timeout

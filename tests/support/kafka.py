@@ -21,7 +21,10 @@ class Message:
 async def read_all(bootstrap: str, topic: str, idle_ms: int = 1500) -> list[Message]:
     """Every message currently on ``topic`` (no consumer group, from the start)."""
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
         enable_auto_commit=False,
     )
     await consumer.start()
@@ -34,7 +37,11 @@ async def read_all(bootstrap: str, topic: str, idle_ms: int = 1500) -> list[Mess
             for records in batch.values():
                 messages.extend(
                     Message(
-                        r.topic, r.partition, r.offset, r.key, r.value,
+                        r.topic,
+                        r.partition,
+                        r.offset,
+                        r.key,
+                        r.value,
                         {k: v.decode(errors="replace") for k, v in r.headers},
                     )
                     for r in records
@@ -45,7 +52,10 @@ async def read_all(bootstrap: str, topic: str, idle_ms: int = 1500) -> list[Mess
 
 
 async def produce_raw(
-    bootstrap: str, topic: str, value: bytes, key: bytes | None = None,
+    bootstrap: str,
+    topic: str,
+    value: bytes,
+    key: bytes | None = None,
     headers: list[tuple[str, bytes]] | None = None,
 ) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")

@@ -155,5 +155,3 @@ def event_json_schema(model: type[EventData]) -> dict[str, Any]:
     schema["$id"] = f"https://doorstep.dev/events/{model.event_type}.json"
     schema["x-topic"] = model.topic
     return schema
-
-

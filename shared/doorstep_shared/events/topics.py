@@ -9,4 +9,9 @@ def dead_letter_topic(topic: str) -> str:
     return topic + DLQ_SUFFIX
 
 
-ALL_TOPICS = (CASE_EVENTS, CASE_STATUS, dead_letter_topic(CASE_EVENTS), dead_letter_topic(CASE_STATUS))
+ALL_TOPICS = (
+    CASE_EVENTS,
+    CASE_STATUS,
+    dead_letter_topic(CASE_EVENTS),
+    dead_letter_topic(CASE_STATUS),
+)

@@ -15,7 +15,7 @@ class Backoff:
     def next_delay(self) -> float:
         delay = min(self.maximum, self.initial * (2**self.attempt))
         self.attempt += 1
-        return delay * random.uniform(0.8, 1.2)
+        return float(delay * random.uniform(0.8, 1.2))
 
     def reset(self) -> None:
         self.attempt = 0

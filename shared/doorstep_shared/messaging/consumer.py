@@ -13,7 +13,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRebalanceListener,
+    ConsumerRecord,
+    TopicPartition,
+)
 from aiokafka.errors import CommitFailedError, KafkaError
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,7 +35,8 @@ from doorstep_shared.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[[EventEnvelope, EventData], Awaitable[None]]
+# A handler returns True when it applied the event, False when it was a duplicate.
+Handler = Callable[[EventEnvelope, EventData], Awaitable[bool]]
 ApplyInTransaction = Callable[[AsyncSession, EventEnvelope, EventData], Awaitable[None]]
 
 
@@ -53,19 +60,17 @@ def transactional_handler(
     consumer_name: str,
     apply: ApplyInTransaction,
     after_commit: Callable[[], None] | None = None,
-    stats: ConsumerStats | None = None,
 ) -> Handler:
     """Wrap ``apply`` so it runs once per event id, in one transaction with the inbox row."""
 
-    async def handle(envelope: EventEnvelope, data: EventData) -> None:
+    async def handle(envelope: EventEnvelope, data: EventData) -> bool:
         async with sessionmaker() as session, session.begin():
             if not await claim_event(session, inbox, consumer_name, envelope.id):
-                if stats is not None:
-                    stats.duplicates += 1
-                return
+                return False
             await apply(session, envelope, data)
         if after_commit is not None:
             after_commit()
+        return True
 
     return handle
 
@@ -177,8 +182,10 @@ class EventConsumer:
         backoff = Backoff(initial=0.2, maximum=30.0)
         while True:
             try:
-                await self._handler(envelope, data)
-                self.stats.handled += 1
+                if await self._handler(envelope, data):
+                    self.stats.handled += 1
+                else:
+                    self.stats.duplicates += 1
                 return
             except PermanentEventError as exc:
                 await self._dead_letter(record, dlq, str(exc))
@@ -201,7 +208,8 @@ class EventConsumer:
                 await asyncio.sleep(delay)
 
     async def _dead_letter(self, record: ConsumerRecord, dlq: AIOKafkaProducer, error: str) -> None:
-        headers = list(record.headers) + [
+        headers = [
+            *record.headers,
             ("dlq_original_topic", record.topic.encode()),
             ("dlq_original_partition", str(record.partition).encode()),
             ("dlq_original_offset", str(record.offset).encode()),
@@ -229,6 +237,10 @@ class EventConsumer:
         self.stats.dead_lettered += 1
         logger.warning(
             "message dead-lettered",
-            extra={"topic": record.topic, "partition": record.partition, "offset": record.offset,
-                   "error": error[:200]},
+            extra={
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "error": error[:200],
+            },
         )

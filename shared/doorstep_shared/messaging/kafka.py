@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from aiokafka import AIOKafkaProducer
@@ -38,15 +39,13 @@ async def ensure_topics(settings: ServiceSettings, topics: tuple[str, ...] = ALL
         existing = set(await admin.list_topics())
         missing = [name for name in topics if name not in existing]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another service won the race
                 await admin.create_topics(
                     [
                         NewTopic(name, settings.kafka_topic_partitions, replication_factor=1)
                         for name in missing
                     ]
                 )
-            except TopicAlreadyExistsError:
-                pass
             logger.info("created topics", extra={"topics": ",".join(missing)})
     finally:
         await admin.close()

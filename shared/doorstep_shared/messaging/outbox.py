@@ -9,6 +9,7 @@ so rows leave in id order, which is per-case commit order.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import zlib
 from collections.abc import AsyncIterator
@@ -144,12 +145,10 @@ class OutboxRelay:
             backoff.reset()
             if sent < self._settings.outbox_batch_size:
                 await self._purge_old()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
                         self._wakeup.wait(), self._settings.outbox_poll_interval_seconds
                     )
-                except TimeoutError:
-                    pass
                 self._wakeup.clear()
 
     @asynccontextmanager
@@ -159,7 +158,8 @@ class OutboxRelay:
             return
         lock_key = zlib.crc32(f"doorstep-outbox-relay:{self._client_id}".encode())
         async with self._engine.connect() as conn:
-            while not await self._try_lock(conn, lock_key):
+            # Another process holds the lock; PostgreSQL gives no wake-up, so poll it.
+            while not await self._try_lock(conn, lock_key):  # noqa: ASYNC110
                 await asyncio.sleep(1.0)
             logger.info("outbox relay is the active relay")
             try:
@@ -180,8 +180,13 @@ class OutboxRelay:
         async with self._engine.begin() as conn:
             rows = (
                 await conn.execute(
-                    select(table.c.id, table.c.topic, table.c.message_key, table.c.headers,
-                           table.c.payload)
+                    select(
+                        table.c.id,
+                        table.c.topic,
+                        table.c.message_key,
+                        table.c.headers,
+                        table.c.payload,
+                    )
                     .where(table.c.published_at.is_(None))
                     .order_by(table.c.id)
                     .limit(self._settings.outbox_batch_size)
@@ -207,8 +212,11 @@ class OutboxRelay:
         results = await asyncio.wait_for(
             asyncio.gather(*futures, return_exceptions=True), timeout * 2
         )
-        delivered = [row.id for row, result in zip(rows, results, strict=True)
-                     if not isinstance(result, BaseException)]
+        delivered = [
+            row.id
+            for row, result in zip(rows, results, strict=True)
+            if not isinstance(result, BaseException)
+        ]
         if delivered:
             async with self._engine.begin() as conn:
                 await conn.execute(
@@ -257,5 +265,3 @@ class OutboxRelay:
                     self._table.c.published_at < now - self.KEEP_PUBLISHED,
                 )
             )
-
-

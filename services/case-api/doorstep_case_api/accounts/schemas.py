@@ -40,9 +40,7 @@ class CustomerSnapshot(BaseModel):
     customer_id: str = Field(min_length=1, max_length=64, description="The bank's customer id.")
     name: str = Field(min_length=1, max_length=200)
     phone: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164.")
-    email: str | None = Field(
-        default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-    )
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     address: Address | None = None
     timezone: str = Field(description="IANA time zone, e.g. Asia/Shanghai.")
     preferred_language: str = Field(

@@ -95,7 +95,7 @@ class IntakeService:
         )
         self._cases.add(case)
         await self._cases.flush()
-        event = CaseOpened(**case_state_fields(case), opened_at=now)  # type: ignore[arg-type]
+        event = CaseOpened(**case_state_fields(case), opened_at=now)
         total = Money(case.total_arrears, case.currency).formatted()
         await self._events.record(
             case,
@@ -133,7 +133,7 @@ class IntakeService:
                 f"{stage.describe()}"
             )
             event: CaseUpdated | CaseStageChanged = CaseStageChanged(
-                **case_state_fields(case),  # type: ignore[arg-type]
+                **case_state_fields(case),
                 previous_stage=previous_stage,
                 reason=reason,
             )
@@ -141,7 +141,7 @@ class IntakeService:
                 case, event, f"Stage {previous_stage} → {stage.name}: {reason}; {total} overdue."
             )
             return "stage_changed"
-        event = CaseUpdated(**case_state_fields(case))  # type: ignore[arg-type]
+        event = CaseUpdated(**case_state_fields(case))
         await self._events.record(
             case,
             event,
@@ -160,7 +160,7 @@ class IntakeService:
         case.resolution_reason = "cured"
         case.updated_at = now
         event = CaseResolved(
-            **case_state_fields(case),  # type: ignore[arg-type]
+            **case_state_fields(case),
             reason="cured",
             resolved_at=now,
         )

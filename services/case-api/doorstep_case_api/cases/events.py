@@ -12,8 +12,8 @@ from doorstep_case_api.db import outbox_table
 from doorstep_shared.clock import utc_now
 from doorstep_shared.events.contracts import Arrears, CaseState, to_envelope
 from doorstep_shared.events.topics import CASE_EVENTS
-from doorstep_shared.money import to_minor_digits
 from doorstep_shared.messaging.outbox import add_to_outbox
+from doorstep_shared.money import to_minor_digits
 
 
 def arrears_of(case: Case) -> Arrears:

@@ -53,16 +53,16 @@ class CaseRepository:
         if after is not None:
             opened_at, case_id = after
             query = query.where(
-                or_(Case.opened_at > opened_at, and_(Case.opened_at == opened_at, Case.id > case_id))
+                or_(
+                    Case.opened_at > opened_at, and_(Case.opened_at == opened_at, Case.id > case_id)
+                )
             )
         query = query.order_by(Case.opened_at, Case.id).limit(limit)
         return (await self._session.execute(query)).scalars().all()
 
     async def timeline(self, case_id: uuid.UUID) -> Sequence[TimelineEntry]:
         result = await self._session.execute(
-            select(TimelineEntry)
-            .where(TimelineEntry.case_id == case_id)
-            .order_by(TimelineEntry.id)
+            select(TimelineEntry).where(TimelineEntry.case_id == case_id).order_by(TimelineEntry.id)
         )
         return result.scalars().all()
 

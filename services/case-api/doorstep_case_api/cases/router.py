@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -13,7 +13,7 @@ from doorstep_case_api.dependencies import SessionDep, require_service_token
 from doorstep_shared.errors import PROBLEM_JSON
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
-_problem = {"content": {PROBLEM_JSON: {}}}
+_problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 
 
 @router.get(

@@ -53,7 +53,9 @@ class CaseRead(CaseSummary):
 
 class CasePage(BaseModel):
     items: list[CaseSummary]
-    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at the end.")
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page; null at the end."
+    )
 
 
 class CaseContactAddress(BaseModel):

@@ -1,0 +1,1 @@
+"""Doorstep scheduler: plans field visits for cases that reach the field-visit stage."""

@@ -1,0 +1,25 @@
+"""Local read model of cases, kept from case events (no personal data)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Integer, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from doorstep_scheduler.db import Base
+from doorstep_shared.db.types import UtcDateTime
+
+
+class CaseView(Base):
+    __tablename__ = "case_view"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(32))
+    days_past_due: Mapped[int] = mapped_column(Integer)
+    last_sequence: Mapped[int] = mapped_column(
+        Integer, doc="Sequence of the newest case event applied; older ones are stale."
+    )
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,46 @@
+"""Keeping the case read model current, and telling stale events apart."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from doorstep_scheduler.cases.models import CaseView
+from doorstep_scheduler.cases.repository import CaseViewRepository
+from doorstep_shared.events.contracts import CaseState
+
+
+class CaseViewService:
+    def __init__(self, session: AsyncSession) -> None:
+        self._views = CaseViewRepository(session)
+
+    async def apply(self, state: CaseState, now: datetime) -> bool:
+        """Store the case's state; False when we already hold the same or a newer one.
+
+        Events carry the whole case state, so a gap in sequences needs no parking: the newest
+        state wins and anything older that arrives later is stale.
+        """
+        view = await self._views.lock(state.case_id)
+        if view is None:
+            self._views.add(
+                CaseView(
+                    case_id=state.case_id,
+                    status=state.status,
+                    stage=state.stage,
+                    days_past_due=state.days_past_due,
+                    last_sequence=state.sequence,
+                    updated_at=now,
+                )
+            )
+            await self._views.flush()
+            return True
+        if state.sequence <= view.last_sequence:
+            return False
+        view.status = state.status
+        view.stage = state.stage
+        view.days_past_due = state.days_past_due
+        view.last_sequence = state.sequence
+        view.updated_at = now
+        await self._views.flush()
+        return True

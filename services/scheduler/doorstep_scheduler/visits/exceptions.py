@@ -1,0 +1,6 @@
+from doorstep_shared.errors import NotFoundError
+
+
+class VisitNotFoundError(NotFoundError):
+    type_slug = "visit-not-found"
+    title = "Visit not found"

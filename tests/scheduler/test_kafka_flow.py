@@ -1,0 +1,118 @@
+"""The scheduler app on the real broker: case events in, visit events out."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from doorstep_scheduler.cli import MIGRATIONS
+from doorstep_scheduler.main import create_app
+from doorstep_scheduler.settings import SchedulerSettings
+from doorstep_shared.events.envelope import EventEnvelope
+from doorstep_shared.events.topics import CASE_EVENTS, CASE_STATUS
+from tests.scheduler.case_events import opened, resolved
+from tests.support.apps import app_client, migrate
+from tests.support.infra import sqlite_url, wait_until
+from tests.support.kafka import produce_raw, read_all
+
+pytestmark = pytest.mark.kafka
+
+
+@pytest.fixture
+async def scheduler(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    database_url = sqlite_url(tmp_path / "scheduler.db")
+    await migrate(MIGRATIONS, database_url)
+    settings = SchedulerSettings(
+        database_url=database_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        consumer_group=f"scheduler-test-{uuid.uuid4().hex[:8]}",
+        outbox_poll_interval_seconds=0.05,
+    )
+    async with app_client(create_app(settings)) as client:
+        yield client
+
+
+async def publish(bootstrap: str, envelope: EventEnvelope) -> None:
+    await produce_raw(
+        bootstrap,
+        CASE_EVENTS,
+        envelope.kafka_value(),
+        key=envelope.subject.encode(),
+        headers=envelope.kafka_headers(),
+    )
+
+
+async def visit_events(bootstrap: str, case_id: uuid.UUID, event_type: str) -> list[Any]:
+    return [
+        json.loads(message.value or b"")
+        for message in await read_all(bootstrap, CASE_STATUS, idle_ms=500)
+        if message.headers.get("ce_type") == event_type
+        and message.headers.get("ce_subject") == str(case_id)
+    ]
+
+
+async def test_case_events_on_the_broker_schedule_and_cancel_a_visit(
+    scheduler: httpx.AsyncClient, kafka_bootstrap: str
+) -> None:
+    case_id = uuid.uuid4()
+    await publish(kafka_bootstrap, opened(case_id, days_past_due=35))
+
+    async def visit_is(status: str) -> bool:
+        response = await scheduler.get("/v1/visits", params={"case_id": str(case_id)})
+        return [v["status"] for v in response.json()["items"]] == [status]
+
+    await wait_until(lambda: visit_is("scheduled"), timeout=30, message="a scheduled visit")
+    [visit] = (await scheduler.get("/v1/visits", params={"case_id": str(case_id)})).json()["items"]
+    teams = (await scheduler.get("/v1/collectors")).json()["items"]
+    assert [t["name"] for t in teams] == ["Team 1", "Team 2", "Team 3"]  # demo teams seeded
+    assert visit["collector_id"] in {t["id"] for t in teams}
+
+    scheduled_type = "doorstep.visit.scheduled.v1"
+
+    async def scheduled_published() -> bool:
+        return bool(await visit_events(kafka_bootstrap, case_id, scheduled_type))
+
+    await wait_until(scheduled_published, timeout=30, message="VisitScheduled on the broker")
+    [announced] = await visit_events(kafka_bootstrap, case_id, scheduled_type)
+    assert announced["visit_id"] == visit["id"]
+    assert announced["collector_id"] == visit["collector_id"]
+
+    await publish(kafka_bootstrap, resolved(case_id, sequence=2))
+    await wait_until(lambda: visit_is("cancelled"), timeout=30, message="a cancelled visit")
+    cancelled_type = "doorstep.visit.cancelled.v1"
+
+    async def cancelled_published() -> bool:
+        return bool(await visit_events(kafka_bootstrap, case_id, cancelled_type))
+
+    await wait_until(cancelled_published, timeout=30, message="VisitCancelled on the broker")
+    [retracted] = await visit_events(kafka_bootstrap, case_id, cancelled_type)
+    assert retracted["visit_id"] == visit["id"]
+    assert retracted["reason"] == "case resolved: cured"
+    # Still exactly one announcement: nothing was published twice.
+    assert len(await visit_events(kafka_bootstrap, case_id, scheduled_type)) == 1
+
+
+async def test_a_redelivered_case_event_on_the_broker_schedules_once(
+    scheduler: httpx.AsyncClient, kafka_bootstrap: str
+) -> None:
+    case_id = uuid.uuid4()
+    event = opened(case_id, days_past_due=40)
+    await publish(kafka_bootstrap, event)
+    await publish(kafka_bootstrap, event)  # the producer retried: same ce_id twice
+    # Same key, so same partition, after the duplicate: once it shows, the duplicate was read.
+    await publish(kafka_bootstrap, resolved(case_id, sequence=2))
+
+    async def cancelled_published() -> bool:
+        return bool(await visit_events(kafka_bootstrap, case_id, "doorstep.visit.cancelled.v1"))
+
+    await wait_until(cancelled_published, timeout=30, message="VisitCancelled on the broker")
+    visits = (await scheduler.get("/v1/visits", params={"case_id": str(case_id)})).json()
+    assert [v["status"] for v in visits["items"]] == ["cancelled"]
+    # The relay publishes in outbox order, so the announcement is already on the topic.
+    assert len(await visit_events(kafka_bootstrap, case_id, "doorstep.visit.scheduled.v1")) == 1
