@@ -1,0 +1,44 @@
+# Doorstep — the two commands: `make run` (the platform, locally) and `make test` (the suite).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run demo test test-fast lint format bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run broker + case-api + notifier + scheduler on SQLite under ./var (Ctrl-C stops all).
+run: install
+	$(BIN)/python -m doorstep_local run
+
+## Post sample overdue accounts and print their case timelines.
+demo: install
+	$(BIN)/python -m doorstep_local demo
+
+## The whole test suite (real PostgreSQL at 127.0.0.1:5432, real local broker).
+test: install
+	$(BIN)/python -m pytest
+
+## Everything except the slow end-to-end and fault scenarios.
+test-fast: install
+	$(BIN)/python -m pytest -m "not e2e and not faults"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Doorstep notifier: overdue notices for collection cases, sent through channel providers."""

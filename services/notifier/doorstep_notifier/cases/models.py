@@ -1,0 +1,24 @@
+"""The notifier's local view of each case, built from case events (no personal data)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Date, Integer, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from doorstep_notifier.db import Base
+from doorstep_shared.db.types import UtcDateTime
+
+
+class CaseView(Base):
+    __tablename__ = "case_view"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(32))
+    days_past_due: Mapped[int] = mapped_column(Integer)
+    as_of_date: Mapped[date] = mapped_column(Date)
+    last_sequence: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

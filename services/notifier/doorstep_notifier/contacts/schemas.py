@@ -1,0 +1,34 @@
+"""case-api's contact answer, as the notifier reads it. Personal data: kept out of reprs."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_TOLERANT = ConfigDict(frozen=True, extra="ignore")
+
+
+class ContactAddress(BaseModel):
+    model_config = _TOLERANT
+
+    line1: str | None = Field(default=None, repr=False)
+    line2: str | None = Field(default=None, repr=False)
+    city: str | None = Field(default=None, repr=False)
+    region: str | None = Field(default=None, repr=False)
+    postal_code: str | None = Field(default=None, repr=False)
+    country: str | None = None
+    latitude: float | None = Field(default=None, repr=False)
+    longitude: float | None = Field(default=None, repr=False)
+
+
+class Contact(BaseModel):
+    model_config = _TOLERANT
+
+    case_id: uuid.UUID
+    name: str = Field(repr=False)
+    phone: str | None = Field(default=None, repr=False)
+    email: str | None = Field(default=None, repr=False)
+    address: ContactAddress | None = None
+    timezone: str
+    preferred_language: str = "en"

@@ -1,0 +1,85 @@
+"""notifier application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from doorstep_notifier.contacts.client import CaseApiContacts
+from doorstep_notifier.db import inbox_table, outbox_table
+from doorstep_notifier.notifications.dispatcher import Dispatcher
+from doorstep_notifier.notifications.handlers import (
+    CONSUMER_NAME,
+    HANDLED_CASE_TYPES,
+    apply_case_event,
+)
+from doorstep_notifier.notifications.router import router as notifications_router
+from doorstep_notifier.providers.registry import build_provider
+from doorstep_notifier.settings import NotifierSettings
+from doorstep_shared.app import build_app, service_lifespan
+from doorstep_shared.events.topics import CASE_EVENTS
+from doorstep_shared.messaging.consumer import EventConsumer, transactional_handler
+
+SERVICE = "notifier"
+
+DESCRIPTION = """
+Doorstep's notifier sends overdue notices.
+
+* It follows case events on Kafka topic `doorstep.case-events.v1`: a case that opens or enters
+  a new stage gets one notice stating the itemised arrears, days past due and as-of date; a
+  resolved case's pending notices are cancelled.
+* A dispatcher fetches the customer's contact data from case-api only when sending, renders
+  the notice in the customer's language and hands it to the channel provider (SMS, else
+  e-mail, else letter). The `local` provider records the message in the notifier's database.
+* Outcomes are published to `doorstep.case-status.v1` (`doorstep.notification.sent.v1`,
+  `doorstep.notification.failed.v1`) through a transactional outbox, with no personal data.
+
+Errors are RFC 9457 problem details (`application/problem+json`).
+"""
+
+
+async def _run_dispatcher(dispatcher: Dispatcher, contacts: CaseApiContacts) -> None:
+    try:
+        await dispatcher.run()
+    finally:
+        await contacts.aclose()
+
+
+def _start_workers(app: FastAPI) -> None:
+    settings: NotifierSettings = app.state.settings
+    contacts = CaseApiContacts(settings)
+    dispatcher = Dispatcher(
+        app.state.sessionmaker,
+        contacts,
+        build_provider(settings),
+        settings,
+        on_outbox_rows=app.state.relay.notify,
+    )
+    consumer = EventConsumer(
+        settings,
+        topics=(CASE_EVENTS,),
+        group_id=settings.consumer_group,
+        client_id=SERVICE,
+        handled_types=HANDLED_CASE_TYPES,
+        handler=transactional_handler(
+            app.state.sessionmaker,
+            inbox_table,
+            CONSUMER_NAME,
+            apply_case_event,
+            after_commit=dispatcher.wake,
+        ),
+    )
+    app.state.dispatcher = dispatcher
+    app.state.case_consumer = consumer
+    app.state.workers.start("case-consumer", consumer.run())
+    app.state.workers.start("dispatcher", _run_dispatcher(dispatcher, contacts))
+
+
+def create_app(settings: NotifierSettings | None = None) -> FastAPI:
+    settings = settings or NotifierSettings()
+    app = build_app(
+        title="Doorstep notifier",
+        description=DESCRIPTION,
+        lifespan=service_lifespan(SERVICE, settings, outbox_table, _start_workers),
+    )
+    app.include_router(notifications_router)
+    return app

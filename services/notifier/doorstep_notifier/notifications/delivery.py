@@ -1,0 +1,125 @@
+"""Outcomes of one delivery attempt: sent, retry later, failed for good, or cancelled.
+
+Sent and failed stage their status event in the outbox, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from doorstep_notifier.db import outbox_table
+from doorstep_notifier.notifications.models import Notification, NotificationStatus
+from doorstep_notifier.providers.base import Delivery
+from doorstep_notifier.settings import NotifierSettings
+from doorstep_shared.events.contracts import NotificationFailed, NotificationSent, to_envelope
+from doorstep_shared.events.topics import CASE_STATUS
+from doorstep_shared.messaging.outbox import add_to_outbox
+
+NO_CHANNEL = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int
+    base_seconds: float
+    cap_seconds: float
+
+    @classmethod
+    def from_settings(cls, settings: NotifierSettings) -> RetryPolicy:
+        return cls(
+            max_attempts=settings.dispatch_max_attempts,
+            base_seconds=settings.dispatch_backoff_base_seconds,
+            cap_seconds=settings.dispatch_backoff_cap_seconds,
+        )
+
+    def delay_after(self, attempts: int) -> timedelta:
+        """Wait after the ``attempts``-th failed attempt: base, 2x base, 4x base... capped."""
+        exponent = min(max(attempts - 1, 0), 32)
+        return timedelta(seconds=min(self.cap_seconds, self.base_seconds * 2**exponent))
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryFailure:
+    reason: str
+    permanent: bool
+
+
+class DeliveryService:
+    def __init__(self, session: AsyncSession, *, event_source: str, policy: RetryPolicy) -> None:
+        self._session = session
+        self._event_source = event_source
+        self._policy = policy
+
+    async def mark_sent(
+        self, notification: Notification, channel: str, delivery: Delivery, now: datetime
+    ) -> None:
+        notification.status = NotificationStatus.SENT.value
+        notification.channel = channel
+        notification.provider = delivery.provider
+        notification.provider_message_id = delivery.provider_message_id
+        notification.attempts += 1
+        notification.sent_at = now
+        notification.last_error = None
+        self._finish(notification, now)
+        event = NotificationSent(
+            case_id=notification.case_id,
+            notification_id=notification.id,
+            channel=channel,
+            trigger_event_id=notification.trigger_event_id,
+            sent_at=now,
+        )
+        await add_to_outbox(
+            self._session, outbox_table, to_envelope(event, self._event_source), CASE_STATUS
+        )
+
+    async def record_failure(
+        self,
+        notification: Notification,
+        failure: DeliveryFailure,
+        now: datetime,
+        *,
+        channel: str | None = None,
+    ) -> bool:
+        """Schedule a retry, or fail for good; True when it failed (its event is staged)."""
+        notification.attempts += 1
+        notification.last_error = failure.reason[:500]
+        if channel is not None:
+            notification.channel = channel
+        if not failure.permanent and notification.attempts < self._policy.max_attempts:
+            notification.next_attempt_at = now + self._policy.delay_after(notification.attempts)
+            notification.claim_token = None
+            notification.updated_at = now
+            return False
+        reason = (
+            failure.reason
+            if failure.permanent
+            else f"gave up after {notification.attempts} attempts: {failure.reason}"
+        )
+        notification.status = NotificationStatus.FAILED.value
+        notification.status_reason = reason[:500]
+        self._finish(notification, now)
+        event = NotificationFailed(
+            case_id=notification.case_id,
+            notification_id=notification.id,
+            channel=notification.channel or NO_CHANNEL,
+            trigger_event_id=notification.trigger_event_id,
+            reason=reason,
+            failed_at=now,
+        )
+        await add_to_outbox(
+            self._session, outbox_table, to_envelope(event, self._event_source), CASE_STATUS
+        )
+        return True
+
+    def cancel(self, notification: Notification, reason: str, now: datetime) -> None:
+        notification.status = NotificationStatus.CANCELLED.value
+        notification.status_reason = reason
+        self._finish(notification, now)
+
+    @staticmethod
+    def _finish(notification: Notification, now: datetime) -> None:
+        notification.claim_token = None
+        notification.updated_at = now

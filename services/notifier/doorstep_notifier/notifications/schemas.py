@@ -1,0 +1,66 @@
+"""Notification read API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from doorstep_notifier.notifications.models import NotificationStatus
+
+
+class ArrearsRead(BaseModel):
+    currency: str = Field(description="ISO 4217 code.", examples=["CNY"])
+    principal: Decimal
+    interest: Decimal
+    fees: Decimal
+    penalties: Decimal
+    total: Decimal
+
+
+class TriggerRead(BaseModel):
+    event_id: str = Field(description="ce_id of the case event that asked for the notice.")
+    event_type: str = Field(examples=["doorstep.case.opened.v1"])
+
+
+class NotificationSummary(BaseModel):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    status: NotificationStatus
+    status_reason: str | None = Field(description="Why it failed or was cancelled.")
+    channel: str | None = Field(description="sms, email or letter, once chosen.")
+    provider: str | None = Field(description="Provider that took the message.", examples=["local"])
+    trigger: TriggerRead
+    stage: str = Field(examples=["reminder", "contact", "field", "legal"])
+    days_past_due: int
+    arrears: ArrearsRead = Field(description="Overdue amounts the notice states.")
+    as_of_date: date
+    attempts: int = Field(description="Delivery attempts made so far.")
+    next_attempt_at: datetime | None = Field(description="When a pending notice is tried next.")
+    last_error: str | None = Field(description="Why the last attempt did not deliver.")
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+
+
+class MessageRead(BaseModel):
+    """The message as the provider recorded it. The recipient is masked."""
+
+    channel: str
+    recipient: str = Field(examples=["+86*******8000", "l***@example.com", "***, CN"])
+    subject: str | None = Field(description="None for SMS.")
+    body: str
+    language: str = Field(examples=["en", "zh-CN"])
+    recorded_at: datetime
+
+
+class NotificationRead(NotificationSummary):
+    message: MessageRead | None = Field(
+        description="The recorded message (local provider), once sent."
+    )
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationSummary] = Field(description="Newest first.")

@@ -1,0 +1,169 @@
+"""How case events change notices: a new case or a new stage asks for one; a cure cancels them.
+
+At most one notice per case is pending: a newer one supersedes the older, so the customer never
+gets two notices with different amounts at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from doorstep_notifier.notifications.amounts import in_currency_digits
+from doorstep_notifier.notifications.exceptions import NotificationNotFoundError
+from doorstep_notifier.notifications.masking import mask_recipient
+from doorstep_notifier.notifications.models import Notification, NotificationStatus
+from doorstep_notifier.notifications.repository import NotificationRepository
+from doorstep_notifier.notifications.schemas import (
+    ArrearsRead,
+    MessageRead,
+    NotificationRead,
+    NotificationSummary,
+    TriggerRead,
+)
+from doorstep_notifier.providers.models import LocalMessage
+from doorstep_notifier.providers.repository import LocalMessageRepository
+from doorstep_shared.events.contracts import CaseState
+
+SUPERSEDED = "superseded by a newer notice for this case"
+CASE_RESOLVED = "case resolved"
+
+
+def _facts(state: CaseState) -> dict[str, Any]:
+    arrears = state.arrears
+    return {
+        "product": state.product,
+        "stage": state.stage,
+        "days_past_due": state.days_past_due,
+        "currency": arrears.currency,
+        "principal": arrears.principal,
+        "interest": arrears.interest,
+        "fees": arrears.fees,
+        "penalties": arrears.penalties,
+        "total": arrears.total,
+        "as_of_date": state.as_of_date,
+    }
+
+
+def _cancelled(reason: str, now: datetime) -> dict[str, Any]:
+    return {
+        "status": NotificationStatus.CANCELLED.value,
+        "status_reason": reason,
+        "claim_token": None,
+        "updated_at": now,
+    }
+
+
+class NoticeService:
+    def __init__(self, session: AsyncSession) -> None:
+        self._notices = NotificationRepository(session)
+
+    async def open_notice(
+        self, *, trigger_event_id: str, trigger_event_type: str, state: CaseState, now: datetime
+    ) -> uuid.UUID | None:
+        """A pending notice for ``state``, due now; None if this trigger already made one."""
+        notification_id = uuid.uuid4()
+        created = await self._notices.insert_if_absent(
+            {
+                "id": notification_id,
+                "case_id": state.case_id,
+                "trigger_event_id": trigger_event_id,
+                "trigger_event_type": trigger_event_type,
+                "status": NotificationStatus.PENDING.value,
+                **_facts(state),
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        if not created:
+            return None
+        await self._notices.update_pending_of_case(
+            state.case_id, _cancelled(SUPERSEDED, now), except_id=notification_id
+        )
+        return notification_id
+
+    async def refresh_pending(self, state: CaseState, now: datetime) -> int:
+        """Pending notices state the newest amounts: an unsent notice must not be out of date."""
+        return await self._notices.update_pending_of_case(
+            state.case_id, {**_facts(state), "updated_at": now}
+        )
+
+    async def cancel_pending(self, case_id: uuid.UUID, reason: str, now: datetime) -> int:
+        return await self._notices.update_pending_of_case(case_id, _cancelled(reason, now))
+
+
+class NotificationQueryService:
+    def __init__(self, session: AsyncSession) -> None:
+        self._notices = NotificationRepository(session)
+        self._messages = LocalMessageRepository(session)
+
+    async def page(
+        self, *, case_id: uuid.UUID | None, status: str | None, limit: int
+    ) -> list[NotificationSummary]:
+        rows = await self._notices.list_newest_first(case_id=case_id, status=status, limit=limit)
+        return [summarize(row) for row in rows]
+
+    async def read(self, notification_id: uuid.UUID) -> NotificationRead:
+        notification = await self._notices.get(notification_id)
+        if notification is None:
+            raise NotificationNotFoundError(f"no notification {notification_id}")
+        message = await self._messages.for_notification(notification_id)
+        return NotificationRead(
+            **summarize(notification).model_dump(),
+            message=None if message is None else _message_read(message),
+        )
+
+
+def summarize(notification: Notification) -> NotificationSummary:
+    def shown(amount: Decimal) -> Decimal:
+        return in_currency_digits(amount, notification.currency)
+
+    return NotificationSummary(
+        id=notification.id,
+        case_id=notification.case_id,
+        status=NotificationStatus(notification.status),
+        status_reason=notification.status_reason,
+        channel=notification.channel,
+        provider=notification.provider,
+        trigger=TriggerRead(
+            event_id=notification.trigger_event_id, event_type=notification.trigger_event_type
+        ),
+        stage=notification.stage,
+        days_past_due=notification.days_past_due,
+        arrears=ArrearsRead(
+            currency=notification.currency,
+            principal=shown(notification.principal),
+            interest=shown(notification.interest),
+            fees=shown(notification.fees),
+            penalties=shown(notification.penalties),
+            total=shown(notification.total),
+        ),
+        as_of_date=notification.as_of_date,
+        attempts=notification.attempts,
+        next_attempt_at=(
+            notification.next_attempt_at
+            if notification.status == NotificationStatus.PENDING
+            else None
+        ),
+        last_error=notification.last_error,
+        created_at=notification.created_at,
+        updated_at=notification.updated_at,
+        sent_at=notification.sent_at,
+    )
+
+
+def _message_read(message: LocalMessage) -> MessageRead:
+    return MessageRead(
+        channel=message.channel,
+        recipient=mask_recipient(message.channel, message.recipient),
+        subject=message.subject,
+        body=message.body,
+        language=message.language,
+        recorded_at=message.recorded_at,
+    )

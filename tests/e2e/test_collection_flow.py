@@ -1,0 +1,71 @@
+"""The user's path: overdue account -> notice + visit -> paid -> resolved, visit cancelled."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from doorstep_local.stack import Stack
+from doorstep_shared.events.topics import ALL_TOPICS
+from tests.e2e.conftest import eventually, run_async, timeline_types, unique_account
+from tests.e2e.snapshots import overdue, personal_markers
+from tests.support.kafka import read_all
+
+pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
+
+
+def test_overdue_account_gets_notice_and_visit_then_cure_cancels_the_visit(stack: Stack) -> None:
+    account = unique_account()
+    with httpx.Client(base_url=stack.url("case-api"), timeout=10) as client:
+        opened = client.put(f"/v1/accounts/{account}/delinquency", json=overdue(7, 35))
+        assert opened.status_code == 201, opened.text
+        case_id = opened.json()["case"]["id"]
+
+        eventually(
+            lambda: (
+                {"doorstep.notification.sent.v1", "doorstep.visit.scheduled.v1"}
+                <= set(timeline_types(client, case_id))
+            ),
+            timeout=60,
+            what="notice and visit on the case timeline",
+        )
+
+        cured = client.put(
+            f"/v1/accounts/{account}/delinquency",
+            json=overdue(7, 0, as_of="2026-11-30", cured=True),
+        )
+        assert cured.status_code == 200
+        assert cured.json()["outcome"] == "resolved"
+        eventually(
+            lambda: "doorstep.visit.cancelled.v1" in timeline_types(client, case_id),
+            timeout=60,
+            what="visit cancelled on the timeline",
+        )
+        case = client.get(f"/v1/cases/{case_id}").json()
+    assert case["status"] == "resolved"
+    types = [entry["event_type"] for entry in case["timeline"]]
+    assert types.count("doorstep.notification.sent.v1") == 1
+    assert types.count("doorstep.visit.scheduled.v1") == 1
+    assert types.count("doorstep.visit.cancelled.v1") == 1
+    assert types.index("doorstep.case.opened.v1") < types.index("doorstep.case.resolved.v1")
+
+    with httpx.Client(base_url=stack.url("notifier"), timeout=10) as notifier:
+        notices = notifier.get("/v1/notifications", params={"case_id": case_id}).json()
+    items = notices["items"] if isinstance(notices, dict) else notices
+    assert [n["status"] for n in items] == ["sent"]
+
+    # No message on any topic carries the customer's personal data.
+    messages = [
+        m
+        for topic in ALL_TOPICS
+        for m in run_async(read_all(stack.broker.bootstrap_servers, topic))
+    ]
+    assert any(m.headers.get("ce_subject") == case_id for m in messages)
+    markers = [str(v) for v in personal_markers(7).values()] + [account]
+    for message in messages:
+        blob = (message.value or b"").decode(errors="replace") + json.dumps(message.headers)
+        blob += (message.key or b"").decode(errors="replace")
+        leaked = [marker for marker in markers if marker in blob]
+        assert not leaked, f"{message.topic} carries personal data {leaked}"

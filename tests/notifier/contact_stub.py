@@ -1,0 +1,135 @@
+"""A real HTTP server standing in for case-api's contact endpoint, scriptable per case."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from doorstep_local.broker import free_port
+
+TOKEN = "doorstep-local-service-token"  # NotifierSettings' default service_token
+
+
+@dataclass(frozen=True)
+class Slow:
+    """Answer normally, but only after ``seconds``."""
+
+    seconds: float
+
+
+Reply = int | Slow
+
+
+def contact_for(case_id: str, **overrides: Any) -> dict[str, Any]:
+    contact: dict[str, Any] = {
+        "case_id": case_id,
+        "name": "Li Wei",
+        "phone": "+8613800138000",
+        "email": "li.wei@example.com",
+        "address": {
+            "line1": "88 Century Avenue",
+            "line2": None,
+            "city": "Shanghai",
+            "region": None,
+            "postal_code": "200120",
+            "country": "CN",
+            "latitude": 31.2304,
+            "longitude": 121.4737,
+        },
+        "timezone": "Asia/Shanghai",
+        "preferred_language": "zh-CN",
+    }
+    contact.update(overrides)
+    return contact
+
+
+@dataclass
+class ContactStub:
+    url: str = ""
+    contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    scripts: dict[str, list[Reply]] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
+    _called: dict[str, asyncio.Event] = field(default_factory=dict)
+    unauthorised_calls: int = 0
+
+    def add(self, case_id: object, **overrides: Any) -> dict[str, Any]:
+        contact = contact_for(str(case_id), **overrides)
+        self.contacts[str(case_id)] = contact
+        return contact
+
+    def script(self, case_id: object, *replies: Reply) -> None:
+        """Answer the next requests for ``case_id`` with ``replies``, then normally."""
+        self.scripts[str(case_id)] = list(replies)
+
+    def calls_for(self, case_id: object) -> int:
+        return self.calls.get(str(case_id), 0)
+
+    async def first_call(self, case_id: object, timeout: float = 5.0) -> None:
+        """Returns once a request for ``case_id`` has arrived."""
+        await asyncio.wait_for(self._event(str(case_id)).wait(), timeout)
+
+    def _event(self, case_id: str) -> asyncio.Event:
+        return self._called.setdefault(case_id, asyncio.Event())
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/v1/cases/{case_id}/contact")
+        async def contact(case_id: str, request: Request) -> JSONResponse:
+            if request.headers.get("authorization") != f"Bearer {TOKEN}":
+                self.unauthorised_calls += 1
+                return JSONResponse({"title": "unauthorized"}, status_code=401)
+            self.calls[case_id] = self.calls.get(case_id, 0) + 1
+            self._event(case_id).set()
+            script = self.scripts.get(case_id)
+            reply = script.pop(0) if script else None
+            if isinstance(reply, Slow):
+                await asyncio.sleep(reply.seconds)
+            elif isinstance(reply, int):
+                return JSONResponse({"title": f"scripted {reply}"}, status_code=reply)
+            if case_id not in self.contacts:
+                return JSONResponse({"title": "Case not found"}, status_code=404)
+            return JSONResponse(self.contacts[case_id])
+
+        return app
+
+
+class _InTestServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # Leave pytest's signal handling alone.
+        yield
+
+
+@contextlib.asynccontextmanager
+async def running_contact_stub() -> AsyncIterator[ContactStub]:
+    stub = ContactStub()
+    port = free_port()
+    server = _InTestServer(
+        uvicorn.Config(
+            stub.app(),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    stub.url = f"http://127.0.0.1:{port}"
+    try:
+        yield stub
+    finally:
+        server.should_exit = True
+        await task
