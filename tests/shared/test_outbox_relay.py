@@ -180,11 +180,15 @@ async def _published_count(engine: AsyncEngine, expected: int) -> bool:
 
 async def test_event_and_business_change_commit_or_roll_back_together(engine: AsyncEngine) -> None:
     sessionmaker = create_sessionmaker(engine)
-    with pytest.raises(RuntimeError):
+
+    async def failing_request() -> None:
         async with sessionmaker() as session, session.begin():
             await session.execute(insert(business).values(id="x"))
             await add_to_outbox(session, outbox, _envelope("x"), "t")
             raise RuntimeError("the request failed before commit")
+
+    with pytest.raises(RuntimeError):
+        await failing_request()
     async with engine.connect() as conn:
         assert await conn.scalar(select(func.count()).select_from(business)) == 0
         assert await conn.scalar(select(func.count()).select_from(outbox)) == 0

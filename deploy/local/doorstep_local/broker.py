@@ -56,6 +56,7 @@ class LocalBroker:
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "RUST_LOG": os.environ.get("TANSU_LOG", "warn")},
+            start_new_session=True,  # stopped by its owner, after the services
         )
         deadline = time.monotonic() + timeout
         while not port_open(self.port):

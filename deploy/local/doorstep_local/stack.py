@@ -102,6 +102,8 @@ class Stack:
             stdout=log,
             stderr=subprocess.STDOUT,
             env=self.environment(),
+            # Own session: Ctrl-C reaches only the stack, which stops services before the broker.
+            start_new_session=True,
         )
 
     def kill_service(self, name: str) -> None:
@@ -151,6 +153,7 @@ def run_forever(stack: Stack) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)  # also when started where SIGINT was ignored
     try:
         stack.start()
         print(f"logs       {stack.log_dir}/   (Ctrl-C stops everything)")
