@@ -21,8 +21,9 @@ SERVICES = ("case-api", "notifier", "scheduler")
 
 
 def make_stack(tmp_path: Path, database_urls: dict[str, str] | None = None) -> Stack:
-    env = {"CASE_API_KAFKA_TOPIC_PARTITIONS": "6"}
     prefixes = {"case-api": "CASE_API_", "notifier": "NOTIFIER_", "scheduler": "SCHEDULER_"}
+    # Short publish timeouts, so a broker outage fails in-flight sends within seconds.
+    env = {f"{prefix}KAFKA_SEND_TIMEOUT_SECONDS": "2" for prefix in prefixes.values()}
     for name, url in (database_urls or {}).items():
         env[f"{prefixes[name]}DATABASE_URL"] = url
     return Stack(

@@ -110,9 +110,12 @@ def test_broker_outage_during_intake_loses_no_event(sqlite_stack: Stack) -> None
             timeout=15,
             what="readiness to report the broker outage",
         )
-        time.sleep(2)
+        # The local broker keeps topics in memory only and, unlike Kafka, accepts a produce to
+        # a topic it lost. Outlast the relay's in-flight send (2 x 2 s) so nothing is retried
+        # into the restarted broker before the topics exist again.
+        time.sleep(8)
         stack.broker.start()
-        # Memory-only broker: re-create the topics, as the deployment's topic-init step does.
+        # Re-create the topics, as the deployment's topic-init step does.
         settings = ServiceSettings(
             database_url="unused", kafka_bootstrap_servers=stack.broker.bootstrap_servers
         )

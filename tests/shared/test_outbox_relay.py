@@ -38,13 +38,14 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 def settings_for(bootstrap: str, **overrides: object) -> ServiceSettings:
-    return ServiceSettings(
-        database_url="unused",
-        kafka_bootstrap_servers=bootstrap,
-        kafka_send_timeout_seconds=3,
-        outbox_poll_interval_seconds=0.05,
-        **overrides,  # type: ignore[arg-type]
-    )
+    values: dict[str, object] = {
+        "database_url": "unused",
+        "kafka_bootstrap_servers": bootstrap,
+        "kafka_send_timeout_seconds": 3,
+        "outbox_poll_interval_seconds": 0.05,
+        **overrides,
+    }
+    return ServiceSettings.model_validate(values)
 
 
 async def write_events(engine: AsyncEngine, topic: str, cases: list[str], per_case: int) -> None:
@@ -111,7 +112,7 @@ async def test_relay_waits_out_a_broker_outage_and_loses_nothing(
     broker = LocalBroker()
     broker.start()
     topic = "test.outage"
-    settings = settings_for(broker.bootstrap_servers)
+    settings = settings_for(broker.bootstrap_servers, kafka_send_timeout_seconds=1)
     cases = [str(uuid.uuid4()) for _ in range(3)]
     relay = OutboxRelay(engine, outbox, settings, "outage")
     task = await run_relay(relay)
@@ -120,7 +121,10 @@ async def test_relay_waits_out_a_broker_outage_and_loses_nothing(
         await wait_until(lambda: _zero(engine), message="first rows published")
         broker.stop()
         await write_events(engine, topic, cases, per_case=5)
-        await asyncio.sleep(3)  # the relay keeps failing while the broker is down
+        # The relay keeps failing while the broker is down. Outlast its in-flight send (2 x 1 s
+        # plus the producer's close): the local broker would take a retried send into a topic
+        # it no longer has.
+        await asyncio.sleep(5)
         assert await unpublished(engine) == 15
         broker.start()  # same port
         # The local broker keeps topics in memory only: re-create them as a topic-init step
