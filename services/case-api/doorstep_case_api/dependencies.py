@@ -9,6 +9,9 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from doorstep_case_api.business_date.service import BusinessDateService
+from doorstep_case_api.cases.context import CaseRules
+from doorstep_case_api.policy.model import CollectionPolicy
 from doorstep_case_api.settings import CaseApiSettings
 
 
@@ -41,3 +44,19 @@ async def require_service_token(
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SettingsDep = Annotated[CaseApiSettings, Depends(get_settings)]
+
+
+def get_policy(request: Request) -> CollectionPolicy:
+    policy: CollectionPolicy = request.app.state.policy
+    return policy
+
+
+async def get_case_rules(session: SessionDep, request: Request) -> CaseRules:
+    """Policy, business date and event source for a request that changes cases."""
+    settings = get_settings(request)
+    business_date = await BusinessDateService(session, settings.bank_timezone).today()
+    return CaseRules(session, get_policy(request), business_date, settings.event_source)
+
+
+RulesDep = Annotated[CaseRules, Depends(get_case_rules)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="ETag of the case read.")]

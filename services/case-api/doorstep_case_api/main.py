@@ -8,6 +8,7 @@ from doorstep_case_api.accounts.router import router as intake_router
 from doorstep_case_api.cases.handlers import HANDLED_STATUS_TYPES, append_status_update
 from doorstep_case_api.cases.router import router as cases_router
 from doorstep_case_api.db import inbox_table, outbox_table
+from doorstep_case_api.policy.model import load_policy
 from doorstep_case_api.settings import CaseApiSettings
 from doorstep_shared.app import build_app, service_lifespan
 from doorstep_shared.events.topics import CASE_STATUS
@@ -47,11 +48,13 @@ def _start_status_consumer(app: FastAPI) -> None:
 
 def create_app(settings: CaseApiSettings | None = None) -> FastAPI:
     settings = settings or CaseApiSettings()
+    policy = load_policy(settings.policy_file)  # a bad policy file stops start-up here
     app = build_app(
         title="Doorstep case-api",
         description=DESCRIPTION,
         lifespan=service_lifespan(SERVICE, settings, outbox_table, _start_status_consumer),
     )
+    app.state.policy = policy
     app.include_router(intake_router)
     app.include_router(cases_router)
     return app

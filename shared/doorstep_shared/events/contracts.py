@@ -37,7 +37,18 @@ class Arrears(BaseModel):
     total: Decimal
 
 
+class Charges(BaseModel):
+    """Doorstep's own charges under the product policy, on top of the reported arrears."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    late_fees: Decimal
+    penalty_interest: Decimal
+    total: Decimal
+
+
 CaseStatus = Literal["open", "resolved"]
+HoldType = Literal["dispute", "hardship", "cease_contact", "moratorium", "bankruptcy", "deceased"]
 
 
 class CaseState(EventData):
@@ -48,9 +59,22 @@ class CaseState(EventData):
     status: CaseStatus
     product: str
     stage: str = Field(description="Ladder stage after the change, e.g. reminder, field.")
+    treatment: str = Field(
+        description="What the stage does: notice, contact, field_visit or legal_review."
+    )
     days_past_due: int = Field(ge=0)
-    arrears: Arrears
+    arrears: Arrears = Field(description="Overdue amounts as core banking reported them.")
+    charges: Charges
+    total_due: Decimal = Field(description="arrears.total + charges.total, same currency.")
     as_of_date: date = Field(description="As-of date of the snapshot that caused the change.")
+    business_date: date = Field(description="Doorstep's business date when the change happened.")
+    holds: tuple[HoldType, ...] = Field(
+        description="Active holds. Any hold freezes every channel and visit at once."
+    )
+    collection_paused: bool = Field(
+        description="True while a hold or an active arrangement pauses contact and the ladder."
+    )
+    vulnerable: bool = Field(description="A vulnerability flag is set (category not shared).")
 
 
 class CaseOpened(CaseState):
@@ -74,6 +98,92 @@ class CaseResolved(CaseState):
     event_type: ClassVar[str] = "doorstep.case.resolved.v1"
     reason: str = Field(examples=["cured"])
     resolved_at: AwareDatetime
+
+
+class Allocation(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    penalties: Decimal
+    fees: Decimal
+    interest: Decimal
+    principal: Decimal
+    unallocated: Decimal = Field(description="Overpayment not owed on the case.")
+
+
+class CasePaymentReceived(CaseState):
+    event_type: ClassVar[str] = "doorstep.case.payment_received.v1"
+    payment_id: UUID
+    amount: Decimal
+    currency: str
+    value_date: date
+    allocation: Allocation
+
+
+class CaseChargesAccrued(CaseState):
+    event_type: ClassVar[str] = "doorstep.case.charges_accrued.v1"
+    accrual_date: date
+    late_fee_added: Decimal
+    penalty_interest_added: Decimal
+
+
+PromiseSource = Literal["operations", "visit"]
+
+
+class _PromiseFacts(CaseState):
+    promise_id: UUID
+    promised_amount: Decimal
+    promised_date: date
+
+
+class CasePromiseRecorded(_PromiseFacts):
+    event_type: ClassVar[str] = "doorstep.case.promise_recorded.v1"
+    source: PromiseSource
+    channel: str
+
+
+class CasePromiseKept(_PromiseFacts):
+    event_type: ClassVar[str] = "doorstep.case.promise_kept.v1"
+
+
+class CasePromiseBroken(_PromiseFacts):
+    event_type: ClassVar[str] = "doorstep.case.promise_broken.v1"
+    paid_towards: Decimal
+
+
+ArrangementStatus = Literal["proposed", "approved", "rejected", "active", "completed", "broken"]
+
+
+class CaseArrangementChanged(CaseState):
+    event_type: ClassVar[str] = "doorstep.case.arrangement_changed.v1"
+    arrangement_id: UUID
+    kind: Literal["instalment_plan", "deferral"]
+    arrangement_status: ArrangementStatus
+    amount: Decimal
+
+
+class CaseHoldPlaced(CaseState):
+    event_type: ClassVar[str] = "doorstep.case.hold_placed.v1"
+    hold_id: UUID
+    hold_type: HoldType
+    freezes_fees: bool
+    ends_on: date | None
+
+
+class CaseHoldLifted(CaseState):
+    event_type: ClassVar[str] = "doorstep.case.hold_lifted.v1"
+    hold_id: UUID
+    hold_type: HoldType
+    lifted_because: Literal["expired", "operations"]
+
+
+class CaseLegalReferralDecided(CaseState):
+    event_type: ClassVar[str] = "doorstep.case.legal_referral_decided.v1"
+    referral_id: UUID
+    decision: Literal["confirmed", "returned"]
+
+
+class CaseVulnerabilityChanged(CaseState):
+    event_type: ClassVar[str] = "doorstep.case.vulnerability_changed.v1"
 
 
 class StatusUpdate(EventData):
@@ -112,6 +222,32 @@ class VisitCancelled(StatusUpdate):
     cancelled_at: AwareDatetime
 
 
+VisitOutcome = Literal[
+    "met",
+    "not_home",
+    "refused",
+    "wrong_address",
+    "promise_to_pay",
+    "paid",
+    "hardship",
+    "dispute",
+    "third_party_present",
+]
+
+
+class VisitOutcomeRecorded(StatusUpdate):
+    """A collector's recorded outcome. Free-text notes stay in the scheduler."""
+
+    event_type: ClassVar[str] = "doorstep.visit.outcome_recorded.v1"
+    visit_id: UUID
+    collector_id: UUID
+    outcome: VisitOutcome
+    visited_at: AwareDatetime
+    promise_amount: Decimal | None = None
+    promise_currency: str | None = None
+    promise_date: date | None = None
+
+
 EVENT_TYPES: dict[str, type[EventData]] = {
     model.event_type: model
     for model in (
@@ -119,10 +255,21 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         CaseUpdated,
         CaseStageChanged,
         CaseResolved,
+        CasePaymentReceived,
+        CaseChargesAccrued,
+        CasePromiseRecorded,
+        CasePromiseKept,
+        CasePromiseBroken,
+        CaseArrangementChanged,
+        CaseHoldPlaced,
+        CaseHoldLifted,
+        CaseLegalReferralDecided,
+        CaseVulnerabilityChanged,
         NotificationSent,
         NotificationFailed,
         VisitScheduled,
         VisitCancelled,
+        VisitOutcomeRecorded,
     )
 }
 

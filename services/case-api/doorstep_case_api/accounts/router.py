@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Request, Response
 from doorstep_case_api.accounts.schemas import DelinquencySnapshot, IntakeResult
 from doorstep_case_api.accounts.service import IntakeService
 from doorstep_case_api.cases.service import summarize
-from doorstep_case_api.dependencies import SessionDep, SettingsDep, after_commit
+from doorstep_case_api.dependencies import RulesDep, after_commit
 from doorstep_shared.errors import PROBLEM_JSON
 
 router = APIRouter(prefix="/v1/accounts", tags=["intake"])
@@ -38,15 +38,12 @@ _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 async def put_delinquency(
     account_id: AccountId,
     snapshot: DelinquencySnapshot,
-    session: SessionDep,
-    settings: SettingsDep,
+    rules: RulesDep,
     request: Request,
     response: Response,
 ) -> IntakeResult:
-    output = await IntakeService(session, settings.event_source).apply_snapshot(
-        account_id, snapshot
-    )
-    await session.commit()
+    output = await IntakeService(rules).apply_snapshot(account_id, snapshot)
+    await rules.session.commit()
     after_commit(request)
     if output.outcome == "opened":
         response.status_code = 201

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from datetime import datetime
+from decimal import Decimal
 
 from doorstep_case_api.accounts.exceptions import CurrencyChangedError, StaleSnapshotError
 from doorstep_case_api.accounts.repository import AccountRepository
 from doorstep_case_api.accounts.schemas import DelinquencySnapshot, IntakeOutcome
-from doorstep_case_api.cases.events import CaseEventRecorder, case_state_fields
-from doorstep_case_api.cases.ladder import stage_for
-from doorstep_case_api.cases.models import Case
+from doorstep_case_api.cases.context import CaseContext, CaseRules
+from doorstep_case_api.cases.ladder import entry_stage
+from doorstep_case_api.cases.lifecycle import resolve_case
+from doorstep_case_api.cases.models import Case, StageTransition
+from doorstep_case_api.cases.progression import advance
 from doorstep_case_api.cases.repository import CaseRepository
+from doorstep_case_api.charges.service import charge_late_fee
 from doorstep_shared.clock import utc_now
-from doorstep_shared.events.contracts import CaseOpened, CaseResolved, CaseStageChanged, CaseUpdated
+from doorstep_shared.events.contracts import CaseOpened, CaseUpdated
 from doorstep_shared.money import Money
 
 
@@ -26,10 +29,10 @@ class IntakeOutput:
 
 
 class IntakeService:
-    def __init__(self, session: AsyncSession, event_source: str) -> None:
-        self._accounts = AccountRepository(session)
-        self._cases = CaseRepository(session)
-        self._events = CaseEventRecorder(session, self._cases, event_source)
+    def __init__(self, rules: CaseRules) -> None:
+        self._rules = rules
+        self._accounts = AccountRepository(rules.session)
+        self._cases = CaseRepository(rules.session)
 
     async def apply_snapshot(self, account_id: str, snapshot: DelinquencySnapshot) -> IntakeOutput:
         now = utc_now()
@@ -65,111 +68,107 @@ class IntakeService:
         if loan.arrears.total == 0:
             if case is None:
                 return IntakeOutput("no_case", None)
-            await self._resolve(case, snapshot)
+            _apply_amounts(case, snapshot)
+            await resolve_case(
+                self._rules.context(case),
+                "cured",
+                f"Case resolved: core banking reports no arrears as of {snapshot.as_of_date}.",
+            )
             return IntakeOutput("resolved", case)
         if case is None:
-            return IntakeOutput("opened", await self._open(account_id, snapshot))
-        return IntakeOutput(await self._update(case, snapshot), case)
+            return IntakeOutput("opened", await self._open(account_id, snapshot, now))
+        return IntakeOutput(await self._update(self._rules.context(case), snapshot), case)
 
-    async def _open(self, account_id: str, snapshot: DelinquencySnapshot) -> Case:
-        now = utc_now()
+    async def _open(self, account_id: str, snapshot: DelinquencySnapshot, now: datetime) -> Case:
         loan = snapshot.loan
-        stage = stage_for(loan.days_past_due)
+        policy = self._rules.policy.for_product(loan.product)
+        entry = entry_stage(policy, loan.days_past_due)
         case = Case(
             id=uuid.uuid4(),
             account_id=account_id,
             status="open",
-            stage=stage.name,
+            stage=entry.stage.name,
             product=loan.product,
             currency=loan.currency,
-            principal=loan.arrears.principal,
-            interest=loan.arrears.interest,
-            fees=loan.arrears.fees,
-            penalties=loan.arrears.penalties,
-            days_past_due=loan.days_past_due,
-            oldest_unpaid_due_date=loan.oldest_unpaid_due_date,
             as_of_date=snapshot.as_of_date,
             opened_at=now,
             last_sequence=0,
             updated_at=now,
+            stage_entered_on=self._rules.business_date,
+            broken_promises=0,
+            broken_arrangements=0,
+            late_fee_charged=Decimal(0),
+            penalty_interest_charged=Decimal(0),
         )
+        _apply_amounts(case, snapshot)
         self._cases.add(case)
         await self._cases.flush()
-        event = CaseOpened(**case_state_fields(case), opened_at=now)
-        total = Money(case.total_arrears, case.currency).formatted()
-        await self._events.record(
-            case,
-            event,
-            f"Case opened: {total} overdue, {case.days_past_due} days past due; "
-            f"stage {stage.describe()}.",
+        ctx = self._rules.context(case)
+        ctx.cases.add_stage_transition(
+            StageTransition(
+                case_id=case.id,
+                from_stage=None,
+                to_stage=entry.stage.name,
+                business_date=self._rules.business_date,
+                reason=entry.reason,
+                created_at=now,
+            )
         )
+        total = Money(case.total_arrears, case.currency).formatted()
+        await ctx.events.record(
+            case,
+            policy,
+            CaseOpened,
+            f"Case opened: {total} overdue, {case.days_past_due} days past due; {entry.reason}.",
+            opened_at=now,
+        )
+        await charge_late_fee(ctx)
+        await advance(ctx)
         return case
 
-    async def _update(self, case: Case, snapshot: DelinquencySnapshot) -> IntakeOutcome:
-        loan = snapshot.loan
-        new_values = {
-            "principal": loan.arrears.principal,
-            "interest": loan.arrears.interest,
-            "fees": loan.arrears.fees,
-            "penalties": loan.arrears.penalties,
-            "days_past_due": loan.days_past_due,
-            "oldest_unpaid_due_date": loan.oldest_unpaid_due_date,
-            "product": loan.product,
-        }
-        changed = {k for k, v in new_values.items() if getattr(case, k) != v}
-        case.as_of_date = snapshot.as_of_date
-        if not changed:
+    async def _update(self, ctx: CaseContext, snapshot: DelinquencySnapshot) -> IntakeOutcome:
+        case = ctx.case
+        before = _amounts(case)
+        _apply_amounts(case, snapshot)
+        if _amounts(case) == before:
             return "unchanged"
-        for key, value in new_values.items():
-            setattr(case, key, value)
-        case.updated_at = utc_now()
-        previous_stage = case.stage
-        stage = stage_for(loan.days_past_due)
         total = Money(case.total_arrears, case.currency).formatted()
-        if stage.name != previous_stage:
-            case.stage = stage.name
-            reason = (
-                f"{case.days_past_due} days past due on {snapshot.as_of_date} puts the case in "
-                f"{stage.describe()}"
-            )
-            event: CaseUpdated | CaseStageChanged = CaseStageChanged(
-                **case_state_fields(case),
-                previous_stage=previous_stage,
-                reason=reason,
-            )
-            await self._events.record(
-                case, event, f"Stage {previous_stage} → {stage.name}: {reason}; {total} overdue."
-            )
-            return "stage_changed"
-        event = CaseUpdated(**case_state_fields(case))
-        await self._events.record(
+        await ctx.events.record(
             case,
-            event,
+            ctx.policy,
+            CaseUpdated,
             f"Arrears updated: {total} overdue, {case.days_past_due} days past due.",
         )
-        return "updated"
-
-    async def _resolve(self, case: Case, snapshot: DelinquencySnapshot) -> None:
-        now = utc_now()
-        for name in ("principal", "interest", "fees", "penalties"):
-            setattr(case, name, getattr(snapshot.loan.arrears, name))
-        case.days_past_due = snapshot.loan.days_past_due
-        case.as_of_date = snapshot.as_of_date
-        case.status = "resolved"
-        case.resolved_at = now
-        case.resolution_reason = "cured"
-        case.updated_at = now
-        event = CaseResolved(
-            **case_state_fields(case),
-            reason="cured",
-            resolved_at=now,
-        )
-        await self._events.record(
-            case, event, f"Case resolved: arrears paid back to zero as of {snapshot.as_of_date}."
-        )
+        stage_before = case.stage
+        await advance(ctx)
+        return "stage_changed" if case.stage != stage_before else "updated"
 
 
-def _customer_fields(snapshot: DelinquencySnapshot, now: object) -> dict[str, object]:
+def _amounts(case: Case) -> tuple[object, ...]:
+    return (
+        case.principal,
+        case.interest,
+        case.fees,
+        case.penalties,
+        case.days_past_due,
+        case.oldest_unpaid_due_date,
+        case.product,
+    )
+
+
+def _apply_amounts(case: Case, snapshot: DelinquencySnapshot) -> None:
+    loan = snapshot.loan
+    case.principal = loan.arrears.principal
+    case.interest = loan.arrears.interest
+    case.fees = loan.arrears.fees
+    case.penalties = loan.arrears.penalties
+    case.days_past_due = loan.days_past_due
+    case.oldest_unpaid_due_date = loan.oldest_unpaid_due_date
+    case.product = loan.product
+    case.as_of_date = snapshot.as_of_date
+
+
+def _customer_fields(snapshot: DelinquencySnapshot, now: datetime) -> dict[str, object]:
     customer = snapshot.customer
     address = customer.address
     return {

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from doorstep_case_api.cases.models import Case, TimelineEntry
 from doorstep_case_api.cases.repository import CaseRepository
 from doorstep_case_api.db import outbox_table
+from doorstep_case_api.policy.model import ProductPolicy
 from doorstep_shared.clock import utc_now
-from doorstep_shared.events.contracts import Arrears, CaseState, to_envelope
+from doorstep_shared.events.contracts import Arrears, CaseState, Charges, to_envelope
 from doorstep_shared.events.topics import CASE_EVENTS
 from doorstep_shared.messaging.outbox import add_to_outbox
 from doorstep_shared.money import to_minor_digits
@@ -30,28 +33,58 @@ def arrears_of(case: Case) -> Arrears:
     )
 
 
-def case_state_fields(case: Case) -> dict[str, object]:
-    """The state every case event carries, taking the next per-case sequence number."""
-    case.last_sequence += 1
-    return {
-        "case_id": case.id,
-        "sequence": case.last_sequence,
-        "status": case.status,
-        "product": case.product,
-        "stage": case.stage,
-        "days_past_due": case.days_past_due,
-        "arrears": arrears_of(case),
-        "as_of_date": case.as_of_date,
-    }
+def charges_of(case: Case) -> Charges:
+    def shown(amount: Decimal) -> Decimal:
+        return to_minor_digits(amount, case.currency)
+
+    return Charges(
+        late_fees=shown(case.late_fee_charged),
+        penalty_interest=shown(case.penalty_interest_charged),
+        total=shown(case.total_charges),
+    )
 
 
 class CaseEventRecorder:
-    def __init__(self, session: AsyncSession, cases: CaseRepository, source: str) -> None:
+    """Records case events. Each takes the case's next sequence number and carries its state."""
+
+    def __init__(
+        self, session: AsyncSession, cases: CaseRepository, source: str, business_date: date
+    ) -> None:
         self._session = session
         self._cases = cases
         self._source = source
+        self.business_date = business_date
 
-    async def record(self, case: Case, event: CaseState, summary: str) -> None:
+    async def record(
+        self,
+        case: Case,
+        policy: ProductPolicy,
+        event_class: type[CaseState],
+        summary: str,
+        **specific: Any,
+    ) -> CaseState:
+        holds = await self._cases.active_hold_types(case.id)
+        arrangement_active = await self._cases.has_active_arrangement(case.id)
+        case.last_sequence += 1
+        case.updated_at = utc_now()
+        event = event_class(
+            case_id=case.id,
+            sequence=case.last_sequence,
+            status=case.status,
+            product=case.product,
+            stage=case.stage,
+            treatment=policy.stage(case.stage).treatment,
+            days_past_due=case.days_past_due,
+            arrears=arrears_of(case),
+            charges=charges_of(case),
+            total_due=to_minor_digits(case.total_due, case.currency),
+            as_of_date=case.as_of_date,
+            business_date=self.business_date,
+            holds=tuple(sorted(holds)),
+            collection_paused=bool(holds) or arrangement_active,
+            vulnerable=case.vulnerability_category is not None,
+            **specific,
+        )
         envelope = to_envelope(event, self._source, sequence=event.sequence)
         await add_to_outbox(self._session, outbox_table, envelope, CASE_EVENTS)
         self._cases.add_timeline_entry(
@@ -66,3 +99,4 @@ class CaseEventRecorder:
                 recorded_at=utc_now(),
             )
         )
+        return event

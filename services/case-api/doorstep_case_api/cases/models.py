@@ -47,9 +47,53 @@ class Case(Base):
     last_sequence: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
+    # Ladder facts: what happened so far, for the stage prerequisites.
+    stage_entered_on: Mapped[date | None] = mapped_column(Date)
+    first_notice_sent_on: Mapped[date | None] = mapped_column(Date)
+    visit_attempted_on: Mapped[date | None] = mapped_column(Date)
+    broken_promises: Mapped[int] = mapped_column(Integer, default=0)
+    broken_arrangements: Mapped[int] = mapped_column(Integer, default=0)
+    legal_returned_on: Mapped[date | None] = mapped_column(Date)
+
+    # Doorstep's own charges under the product policy (on top of the reported arrears).
+    late_fee_charged: Mapped[Decimal] = mapped_column(MoneyAmount, default=Decimal(0))
+    penalty_interest_charged: Mapped[Decimal] = mapped_column(MoneyAmount, default=Decimal(0))
+    charges_accrued_through: Mapped[date | None] = mapped_column(Date)
+
+    vulnerability_category: Mapped[str | None] = mapped_column(String(32))
+    assigned_team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
     @property
     def total_arrears(self) -> Decimal:
         return self.principal + self.interest + self.fees + self.penalties
+
+    @property
+    def total_charges(self) -> Decimal:
+        return self.late_fee_charged + self.penalty_interest_charged
+
+    @property
+    def total_due(self) -> Decimal:
+        return self.total_arrears + self.total_charges
+
+    @property
+    def etag(self) -> str:
+        # Every state change takes the next sequence number, so it versions the case.
+        return f'"{self.id}.{self.last_sequence}"'
+
+
+class StageTransition(Base):
+    """Stage history, for roll rates and the legal dossier."""
+
+    __tablename__ = "stage_transition"
+    __table_args__ = (Index("ix_stage_transition_date", "business_date", "to_stage"),)
+
+    id: Mapped[int] = mapped_column(BigIntPk, primary_key=True, autoincrement=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("collection_case.id"), index=True)
+    from_stage: Mapped[str | None] = mapped_column(String(32))
+    to_stage: Mapped[str] = mapped_column(String(32))
+    business_date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class TimelineEntry(Base):

@@ -10,7 +10,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from doorstep_case_api.accounts.models import Account, Customer
-from doorstep_case_api.cases.models import Case, TimelineEntry
+from doorstep_case_api.arrangements.models import Arrangement
+from doorstep_case_api.cases.models import Case, StageTransition, TimelineEntry
+from doorstep_case_api.holds.models import Hold
 
 
 class CaseRepository:
@@ -65,6 +67,38 @@ class CaseRepository:
             select(TimelineEntry).where(TimelineEntry.case_id == case_id).order_by(TimelineEntry.id)
         )
         return result.scalars().all()
+
+    async def active_hold_types(self, case_id: uuid.UUID) -> set[str]:
+        result = await self._session.execute(
+            select(Hold.hold_type).where(Hold.case_id == case_id, Hold.lifted_on.is_(None))
+        )
+        return set(result.scalars())
+
+    async def has_active_arrangement(self, case_id: uuid.UUID) -> bool:
+        result = await self._session.execute(
+            select(Arrangement.id)
+            .where(Arrangement.case_id == case_id, Arrangement.status == "active")
+            .limit(1)
+        )
+        return result.first() is not None
+
+    async def open_case_ids(self, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+        query = select(Case.id).where(Case.status == "open").order_by(Case.id).limit(limit)
+        if after is not None:
+            query = query.where(Case.id > after)
+        return list((await self._session.execute(query)).scalars())
+
+    async def lock(self, case_id: uuid.UUID) -> Case | None:
+        result = await self._session.execute(
+            select(Case)
+            .where(Case.id == case_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return result.scalar_one_or_none()
+
+    def add_stage_transition(self, transition: StageTransition) -> None:
+        self._session.add(transition)
 
     async def customer_of_case(self, case_id: uuid.UUID) -> Customer | None:
         result = await self._session.execute(
