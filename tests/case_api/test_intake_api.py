@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,10 +11,14 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from doorstep_case_api.cases.handlers import status_writeback
 from doorstep_case_api.cli import MIGRATIONS
-from doorstep_case_api.db import outbox_table
+from doorstep_case_api.db import inbox_table, outbox_table
 from doorstep_case_api.main import create_app
 from doorstep_case_api.settings import CaseApiSettings
+from doorstep_shared.clock import utc_now
+from doorstep_shared.events.contracts import NotificationSent, to_envelope
+from doorstep_shared.messaging.consumer import transactional_handler
 from tests.support.apps import app_client, migrate
 
 SNAPSHOT: dict[str, Any] = {
@@ -74,7 +79,8 @@ async def test_positive_arrears_open_a_case_with_its_event(client: httpx.AsyncCl
     assert body["outcome"] == "opened"
     case = body["case"]
     assert case["status"] == "open"
-    assert case["stage"] == "field"
+    # No step is skipped: 35 DPD still starts at the first stage, waiting for its notice.
+    assert case["stage"] == "reminder"
     assert case["arrears"] == {
         "currency": "CNY",
         "principal": "1200.00",
@@ -84,8 +90,12 @@ async def test_positive_arrears_open_a_case_with_its_event(client: httpx.AsyncCl
         "total": "1259.75",
     }
     detail = (await client.get(f"/v1/cases/{case['id']}")).json()
-    assert [entry["event_type"] for entry in detail["timeline"]] == ["doorstep.case.opened.v1"]
-    assert await outbox_count(client) == 1
+    assert [entry["event_type"] for entry in detail["timeline"]] == [
+        "doorstep.case.opened.v1",
+        "doorstep.case.charges_accrued.v1",  # the policy's late fee on opening
+    ]
+    assert "every case starts at reminder" in detail["timeline"][0]["summary"]
+    assert await outbox_count(client) == 2
 
 
 async def test_same_snapshot_twice_changes_nothing(client: httpx.AsyncClient) -> None:
@@ -94,31 +104,55 @@ async def test_same_snapshot_twice_changes_nothing(client: httpx.AsyncClient) ->
     assert second.status_code == 200
     assert second.json()["outcome"] == "unchanged"
     assert second.json()["case"]["id"] == first.json()["case"]["id"]
-    assert await outbox_count(client) == 1
+    assert await outbox_count(client) == 2
 
 
-async def test_stage_change_and_update_are_distinct_events(client: httpx.AsyncClient) -> None:
+async def test_the_ladder_waits_for_the_notice_before_the_next_stage(
+    client: httpx.AsyncClient,
+) -> None:
     opened = await client.put(
         "/v1/accounts/ACC-1/delinquency", json=snapshot(days_past_due=10, as_of_date="2026-11-01")
     )
+    case_id = opened.json()["case"]["id"]
     assert opened.json()["case"]["stage"] == "reminder"
-    updated = await client.put(
-        "/v1/accounts/ACC-1/delinquency", json=snapshot(days_past_due=12, as_of_date="2026-11-03")
-    )
-    assert updated.json()["outcome"] == "updated"
     moved = await client.put(
         "/v1/accounts/ACC-1/delinquency", json=snapshot(days_past_due=20, as_of_date="2026-11-11")
     )
-    assert moved.json()["outcome"] == "stage_changed"
-    timeline = (await client.get(f"/v1/cases/{opened.json()['case']['id']}")).json()["timeline"]
+    # 20 DPD is in "contact", but contact needs an overdue notice first.
+    assert moved.json()["outcome"] == "updated"
+    assert moved.json()["case"]["stage"] == "reminder"
+
+    notice = NotificationSent(
+        case_id=case_id,
+        notification_id=uuid.uuid4(),
+        channel="sms",
+        trigger_event_id="e1",
+        sent_at=utc_now(),
+    )
+    app = client.app  # type: ignore[attr-defined]
+    settings = app.state.settings
+    writeback = transactional_handler(
+        app.state.sessionmaker,
+        inbox_table,
+        "writeback",
+        status_writeback(app.state.policy, settings.bank_timezone, settings.event_source),
+    )
+    await writeback(to_envelope(notice, "urn:doorstep:notifier"), notice)
+
+    timeline = (await client.get(f"/v1/cases/{case_id}")).json()["timeline"]
     assert [e["event_type"] for e in timeline] == [
         "doorstep.case.opened.v1",
+        "doorstep.case.charges_accrued.v1",
         "doorstep.case.updated.v1",
+        "doorstep.notification.sent.v1",
         "doorstep.case.stage_changed.v1",
     ]
-    assert timeline[2]["details"]["previous_stage"] == "reminder"
-    assert timeline[2]["details"]["stage"] == "contact"
-    assert [e["details"]["sequence"] for e in timeline] == [1, 2, 3]
+    changed = timeline[-1]
+    assert changed["details"]["previous_stage"] == "reminder"
+    assert changed["details"]["stage"] == "contact"
+    assert "overdue notice sent" in changed["details"]["reason"]
+    case_events = [e for e in timeline if e["source"] == "urn:doorstep:case-api"]
+    assert [e["details"]["sequence"] for e in case_events] == [1, 2, 3, 4]
 
 
 async def test_zero_arrears_resolve_the_case(client: httpx.AsyncClient) -> None:
@@ -163,7 +197,7 @@ async def test_stale_snapshot_is_refused_and_changes_nothing(client: httpx.Async
     assert stale.json()["type"].endswith("/stale-snapshot")
     cases = (await client.get("/v1/cases")).json()["items"]
     assert [c["days_past_due"] for c in cases] == [35]
-    assert await outbox_count(client) == 1
+    assert await outbox_count(client) == 2
 
 
 @pytest.mark.parametrize(
@@ -207,8 +241,10 @@ async def test_case_list_filters_and_paginates(client: httpx.AsyncClient) -> Non
         body = snapshot(days_past_due=dpd)
         body["customer"]["customer_id"] = f"CUST-{number}"
         assert (await client.put(f"/v1/accounts/ACC-{number}/delinquency", json=body)).is_success
-    field = (await client.get("/v1/cases", params={"stage": "field"})).json()
-    assert sorted(c["days_past_due"] for c in field["items"]) == [35, 40]
+    # Every new case starts at the first stage, whatever its DPD.
+    first_stage = (await client.get("/v1/cases", params={"stage": "reminder"})).json()
+    assert sorted(c["days_past_due"] for c in first_stage["items"]) == [5, 20, 35, 40, 95]
+    assert (await client.get("/v1/cases", params={"stage": "field"})).json()["items"] == []
 
     seen: list[str] = []
     cursor = None

@@ -122,10 +122,10 @@ def snapshot(sample: dict[str, Any], as_of: date, cured: bool = False) -> dict[s
     }
 
 
-def expected_types(sample: dict[str, Any]) -> set[str]:
+def first_day_types(sample: dict[str, Any]) -> set[str]:
     expected = {"doorstep.case.opened.v1", "doorstep.notification.sent.v1"}
-    if sample["dpd"] >= 30:
-        expected.add("doorstep.visit.scheduled.v1")
+    if sample["dpd"] >= 16:
+        expected.add("doorstep.case.stage_changed.v1")  # the notice lets it reach "contact"
     return expected
 
 
@@ -172,12 +172,19 @@ def run_demo(stack: Stack) -> None:
                     f"{response.json()['outcome']}"
                 )
             for sample in SAMPLES:
-                wait_for(client, case_ids[sample["account"]], expected_types(sample))
+                wait_for(client, case_ids[sample["account"]], first_day_types(sample))
+            week_later = today + timedelta(days=7)
+            print(f"\nbusiness date -> {week_later}; running the daily evaluation")
+            client.put("/v1/business-date", json={"business_date": week_later.isoformat()})
+            client.post("/v1/evaluations", json={}).raise_for_status()
+            for sample in SAMPLES:
+                if sample["dpd"] >= 31:
+                    wait_for(client, case_ids[sample["account"]], {"doorstep.visit.scheduled.v1"})
                 print_timeline(client, case_ids[sample["account"]], sample["account"])
             cured = SAMPLES[2]
             client.put(
                 f"/v1/accounts/{cured['account']}/delinquency",
-                json=snapshot(cured, today + timedelta(days=1), cured=True),
+                json=snapshot(cured, week_later, cured=True),
             ).raise_for_status()
             wait_for(client, case_ids[cured["account"]], {"doorstep.visit.cancelled.v1"})
             print_timeline(
@@ -188,6 +195,9 @@ def run_demo(stack: Stack) -> None:
     finally:
         if started:
             stack.stop()
+        else:
+            # Leave a running platform on the bank's calendar again.
+            httpx.delete(f"{stack.url('case-api')}/v1/business-date", timeout=5)
 
 
 def _up(url: str) -> bool:

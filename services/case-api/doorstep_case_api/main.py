@@ -5,9 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from doorstep_case_api.accounts.router import router as intake_router
-from doorstep_case_api.cases.handlers import HANDLED_STATUS_TYPES, append_status_update
+from doorstep_case_api.cases.handlers import HANDLED_STATUS_TYPES, status_writeback
 from doorstep_case_api.cases.router import router as cases_router
 from doorstep_case_api.db import inbox_table, outbox_table
+from doorstep_case_api.evaluation.router import router as evaluation_router
+from doorstep_case_api.evaluation.service import DailyEvaluation
+from doorstep_case_api.evaluation.worker import run_daily
 from doorstep_case_api.policy.model import load_policy
 from doorstep_case_api.settings import CaseApiSettings
 from doorstep_shared.app import build_app, service_lifespan
@@ -20,18 +23,24 @@ DESCRIPTION = """
 Doorstep's system of record for collection cases.
 
 * **Intake**: core banking reports each overdue account's snapshot with
-  `PUT /v1/accounts/{account_id}/delinquency`.
-* **Cases**: operations read cases and their timelines.
+  `PUT /v1/accounts/{account_id}/delinquency`, and payments with
+  `POST /v1/accounts/{account_id}/payments`.
+* **Cases**: operations read cases and their timelines, record promises, propose and approve
+  arrangements, place and lift holds, and decide legal referrals.
+* **Ladder**: each product's collection policy (stages, prerequisites, charges) drives the case;
+  a daily evaluation job moves stages, accrues charges, settles promises and instalments.
 * Every case change is published to Kafka topic `doorstep.case-events.v1` through a
   transactional outbox; status updates from the notifier and scheduler arrive on
   `doorstep.case-status.v1` and appear on the case timeline.
 
-Errors are RFC 9457 problem details (`application/problem+json`).
+Errors are RFC 9457 problem details (`application/problem+json`). Every POST accepts an
+`Idempotency-Key`; case mutations accept `If-Match` with the case's `ETag`.
 """
 
 
-def _start_status_consumer(app: FastAPI) -> None:
+def _start_workers(app: FastAPI) -> None:
     settings: CaseApiSettings = app.state.settings
+    writeback = status_writeback(app.state.policy, settings.bank_timezone, settings.event_source)
     consumer = EventConsumer(
         settings,
         topics=(CASE_STATUS,),
@@ -39,11 +48,20 @@ def _start_status_consumer(app: FastAPI) -> None:
         client_id=SERVICE,
         handled_types=HANDLED_STATUS_TYPES,
         handler=transactional_handler(
-            app.state.sessionmaker, inbox_table, "case-status-writeback", append_status_update
+            app.state.sessionmaker,
+            inbox_table,
+            "case-status-writeback",
+            writeback,
+            after_commit=app.state.relay.notify,
         ),
     )
     app.state.status_consumer = consumer
     app.state.workers.start("status-consumer", consumer.run())
+    if settings.daily_evaluation_enabled:
+        evaluation = DailyEvaluation(app.state.sessionmaker, app.state.policy, settings.event_source)
+        app.state.workers.start(
+            "daily-evaluation", run_daily(settings, app.state.sessionmaker, evaluation)
+        )
 
 
 def create_app(settings: CaseApiSettings | None = None) -> FastAPI:
@@ -52,9 +70,9 @@ def create_app(settings: CaseApiSettings | None = None) -> FastAPI:
     app = build_app(
         title="Doorstep case-api",
         description=DESCRIPTION,
-        lifespan=service_lifespan(SERVICE, settings, outbox_table, _start_status_consumer),
+        lifespan=service_lifespan(SERVICE, settings, outbox_table, _start_workers),
     )
     app.state.policy = policy
-    app.include_router(intake_router)
-    app.include_router(cases_router)
+    for router in (intake_router, cases_router, evaluation_router):
+        app.include_router(router)
     return app
