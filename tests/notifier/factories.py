@@ -9,11 +9,15 @@ from typing import Any
 
 from doorstep_shared.events.contracts import (
     Arrears,
+    CaseArrangementChanged,
+    CaseHoldLifted,
+    CaseHoldPlaced,
     CaseOpened,
     CaseResolved,
     CaseStageChanged,
     CaseState,
     CaseUpdated,
+    Charges,
     to_envelope,
 )
 from doorstep_shared.events.envelope import EventEnvelope
@@ -30,6 +34,15 @@ def arrears(**amounts: str) -> Arrears:
     return Arrears(currency="CNY", total=sum(parts.values(), Decimal(0)), **parts)
 
 
+TREATMENTS = {
+    "reminder": "notice",
+    "contact": "contact",
+    "field": "field_visit",
+    "legal": "legal_review",
+}
+NO_CHARGES = Charges(late_fees=Decimal("0.00"), penalty_interest=Decimal("0.00"), total=Decimal(0))
+
+
 def _state(case_id: uuid.UUID, sequence: int, **changes: Any) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "case_id": case_id,
@@ -39,9 +52,16 @@ def _state(case_id: uuid.UUID, sequence: int, **changes: Any) -> dict[str, Any]:
         "stage": "field",
         "days_past_due": 35,
         "arrears": arrears(),
+        "charges": NO_CHARGES,
         "as_of_date": AS_OF,
+        "business_date": AS_OF,
+        "holds": (),
+        "collection_paused": False,
+        "vulnerable": False,
     }
     fields.update(changes)
+    fields.setdefault("treatment", TREATMENTS[fields["stage"]])
+    fields.setdefault("total_due", fields["arrears"].total + fields["charges"].total)
     return fields
 
 
@@ -74,6 +94,43 @@ def resolved(case_id: uuid.UUID, sequence: int) -> CaseResolved:
         ),
         reason="cured",
         resolved_at=NOW,
+    )
+
+
+def hold_placed(
+    case_id: uuid.UUID, sequence: int, hold_type: str = "dispute", **changes: Any
+) -> CaseHoldPlaced:
+    holds = changes.pop("holds", (hold_type,))
+    return CaseHoldPlaced(
+        **_state(case_id, sequence, holds=holds, collection_paused=True, **changes),
+        hold_id=uuid.uuid4(),
+        hold_type=hold_type,
+        freezes_fees=False,
+        ends_on=None,
+    )
+
+
+def hold_lifted(
+    case_id: uuid.UUID, sequence: int, hold_type: str = "dispute", **changes: Any
+) -> CaseHoldLifted:
+    return CaseHoldLifted(
+        **_state(case_id, sequence, **changes),
+        hold_id=uuid.uuid4(),
+        hold_type=hold_type,
+        lifted_because="operations",
+    )
+
+
+def arrangement_changed(
+    case_id: uuid.UUID, sequence: int, *, status: str, **changes: Any
+) -> CaseArrangementChanged:
+    """An arrangement event; an active arrangement pauses collection without a hold."""
+    return CaseArrangementChanged(
+        **_state(case_id, sequence, collection_paused=status == "active", **changes),
+        arrangement_id=uuid.uuid4(),
+        kind="instalment_plan",
+        arrangement_status=status,
+        amount=Decimal("600.00"),
     )
 
 

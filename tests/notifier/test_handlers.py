@@ -5,13 +5,23 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from sqlalchemy import update
+
 from doorstep_notifier.cases.models import CaseView
+from doorstep_notifier.notifications.handlers import HANDLED_CASE_TYPES
+from doorstep_notifier.notifications.models import Notification
+from doorstep_shared.clock import utc_now
+from doorstep_shared.events.contracts import CaseState
+from doorstep_shared.events.envelope import EventEnvelope
 from doorstep_shared.messaging.consumer import Handler
-from tests.notifier.conftest import CaseEventSink, NotifierDb
+from tests.notifier.conftest import CaseEventSink, NotifierDb, case_event_handler
 from tests.notifier.factories import (
     AS_OF,
+    arrangement_changed,
     arrears,
     envelope,
+    hold_lifted,
+    hold_placed,
     opened,
     resolved,
     stage_changed,
@@ -116,3 +126,109 @@ async def test_an_older_event_never_rolls_the_case_back(
     view = await case_view(notifier_db, case_id)
     assert view is not None
     assert (view.status, view.last_sequence) == ("resolved", 2)
+
+
+async def test_every_case_event_type_reaches_the_handler() -> None:
+    # Types left out are skipped by the consumer, and their state (a hold!) would be lost.
+    assert {
+        "doorstep.case.hold_placed.v1",
+        "doorstep.case.hold_lifted.v1",
+        "doorstep.case.arrangement_changed.v1",
+        "doorstep.case.payment_received.v1",
+        "doorstep.case.charges_accrued.v1",
+        "doorstep.case.promise_broken.v1",
+        "doorstep.case.legal_referral_decided.v1",
+        "doorstep.case.vulnerability_changed.v1",
+    } <= HANDLED_CASE_TYPES
+    assert "doorstep.notification.sent.v1" not in HANDLED_CASE_TYPES
+
+
+async def test_a_hold_cancels_the_pending_notice_at_once_and_blocks_new_ones(
+    notifier_db: NotifierDb, publish: CaseEventSink
+) -> None:
+    case_id = uuid.uuid4()
+    await publish(opened(case_id, stage="contact", days_past_due=20))
+    await publish(hold_placed(case_id, 2, "dispute", stage="contact", days_past_due=20))
+
+    notice = await notifier_db.only_notification(case_id)
+    assert (notice.status, notice.status_reason) == ("cancelled", "hold: dispute")
+    view = await case_view(notifier_db, case_id)
+    assert view is not None
+    assert (view.collection_paused, view.holds, view.last_sequence) == (True, ["dispute"], 2)
+
+    # The ladder does not move a held case, but should a stage change arrive, it stays silent.
+    await publish(
+        stage_changed(
+            case_id, 3, stage="field", previous_stage="contact", holds=("dispute",),
+            collection_paused=True,
+        )
+    )  # fmt: skip
+    assert len(await notifier_db.notifications(case_id)) == 1
+
+
+async def test_after_the_hold_is_lifted_a_stage_change_gets_its_notice(
+    notifier_db: NotifierDb, publish: CaseEventSink
+) -> None:
+    case_id = uuid.uuid4()
+    await publish(opened(case_id, stage="contact", days_past_due=20))
+    await publish(hold_placed(case_id, 2, "hardship", stage="contact", days_past_due=20))
+    await publish(hold_lifted(case_id, 3, "hardship", stage="contact", days_past_due=20))
+    await publish(stage_changed(case_id, 4, stage="field", previous_stage="contact"))
+
+    first, *rest = await notifier_db.notifications(case_id)
+    assert (first.stage, first.status, first.status_reason) == (
+        "contact", "cancelled", "hold: hardship"
+    )  # fmt: skip
+    assert [(n.stage, n.status) for n in rest][-1] == ("field", "pending")
+    assert sum(n.status == "pending" for n in rest) == 1
+
+
+async def test_lifting_a_hold_queues_the_notice_the_hold_cancelled_before_it_went_out(
+    notifier_db: NotifierDb, publish: CaseEventSink
+) -> None:
+    # The ladder waits for the first notice before it moves on: it must not be lost for good.
+    case_id = uuid.uuid4()
+    await publish(opened(case_id, stage="reminder", days_past_due=5))
+    await publish(hold_placed(case_id, 2, "dispute", stage="reminder", days_past_due=5))
+    lifted = hold_lifted(case_id, 3, "dispute", stage="reminder", days_past_due=5)
+    lifted_envelope = envelope(lifted)
+    await handle_once(notifier_db, lifted_envelope, lifted)
+
+    cancelled, queued = await notifier_db.notifications(case_id)
+    assert (cancelled.status, queued.status) == ("cancelled", "pending")
+    assert (queued.stage, queued.trigger_event_id) == ("reminder", lifted_envelope.id)
+    assert queued.trigger_event_type == "doorstep.case.hold_lifted.v1"
+
+
+async def test_lifting_a_hold_sends_nothing_again_when_the_stage_notice_went_out(
+    notifier_db: NotifierDb, publish: CaseEventSink
+) -> None:
+    case_id = uuid.uuid4()
+    await publish(opened(case_id))
+    await mark_sent(notifier_db, case_id)
+    await publish(hold_placed(case_id, 2, "cease_contact"))
+    await publish(hold_lifted(case_id, 3, "cease_contact"))
+    assert [n.status for n in await notifier_db.notifications(case_id)] == ["sent"]
+
+
+async def test_an_active_arrangement_pauses_notices_too(
+    notifier_db: NotifierDb, publish: CaseEventSink
+) -> None:
+    case_id = uuid.uuid4()
+    await publish(opened(case_id))
+    await publish(arrangement_changed(case_id, 2, status="active"))
+    notice = await notifier_db.only_notification(case_id)
+    assert (notice.status, notice.status_reason) == ("cancelled", "collection paused")
+
+
+async def handle_once(db: NotifierDb, wrapped: EventEnvelope, data: CaseState) -> None:
+    assert await case_event_handler(db)(wrapped, data)
+
+
+async def mark_sent(db: NotifierDb, case_id: uuid.UUID) -> None:
+    async with db.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Notification)
+            .where(Notification.case_id == case_id)
+            .values(status="sent", sent_at=utc_now())
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from doorstep_case_api.accounts.router import router as intake_router
+from doorstep_case_api.arrangements.router import router as arrangements_router
 from doorstep_case_api.cases.handlers import HANDLED_STATUS_TYPES, status_writeback
 from doorstep_case_api.cases.router import router as cases_router
 from doorstep_case_api.db import inbox_table, outbox_table
@@ -12,6 +13,7 @@ from doorstep_case_api.evaluation.router import router as evaluation_router
 from doorstep_case_api.evaluation.service import DailyEvaluation
 from doorstep_case_api.evaluation.worker import run_daily
 from doorstep_case_api.policy.model import load_policy
+from doorstep_case_api.promises.router import router as promises_router
 from doorstep_case_api.settings import CaseApiSettings
 from doorstep_shared.app import build_app, service_lifespan
 from doorstep_shared.events.topics import CASE_STATUS
@@ -73,6 +75,12 @@ def create_app(settings: CaseApiSettings | None = None) -> FastAPI:
         lifespan=service_lifespan(SERVICE, settings, outbox_table, _start_workers),
     )
     app.state.policy = policy
-    for router in (intake_router, cases_router, evaluation_router):
+    for router in (
+        intake_router,
+        cases_router,
+        promises_router,
+        arrangements_router,
+        evaluation_router,
+    ):
         app.include_router(router)
     return app

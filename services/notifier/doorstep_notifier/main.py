@@ -25,8 +25,9 @@ DESCRIPTION = """
 Doorstep's notifier sends overdue notices.
 
 * It follows case events on Kafka topic `doorstep.case-events.v1`: a case that opens or enters
-  a new stage gets one notice stating the itemised arrears, days past due and as-of date; a
-  resolved case's pending notices are cancelled.
+  a new stage gets one notice stating the itemised arrears, days past due and as-of date. A
+  hold or any other pause of collection cancels the case's pending notices at once and no new
+  ones are queued until it ends; a resolved case's pending notices are cancelled too.
 * A dispatcher fetches the customer's contact data from case-api only when sending, renders
   the notice in the customer's language and hands it to the channel provider (SMS, else
   e-mail, else letter). The `local` provider records the message in the notifier's database.

@@ -36,8 +36,16 @@ HANDLED_STATUS_TYPES = frozenset(
     )
 )
 # Outcomes where the collector reached the door: the visit was attempted.
-_ATTEMPTED = {"met", "not_home", "refused", "promise_to_pay", "paid", "hardship", "dispute",
-              "third_party_present"}
+_ATTEMPTED = {
+    "met",
+    "not_home",
+    "refused",
+    "promise_to_pay",
+    "paid",
+    "hardship",
+    "dispute",
+    "third_party_present",
+}
 _HOLD_FOR_OUTCOME = {"hardship": "hardship", "dispute": "dispute"}
 
 
@@ -104,6 +112,7 @@ async def _apply_facts(ctx: CaseContext, data: EventData) -> None:
 async def _apply_visit_outcome(ctx: CaseContext, data: VisitOutcomeRecorded) -> None:
     # Imported here: those domains build on the case modules this one belongs to.
     from doorstep_case_api.holds.service import place_hold
+    from doorstep_case_api.promises.exceptions import PromiseNotRecordedError
     from doorstep_case_api.promises.service import record_promise
 
     case = ctx.case
@@ -115,14 +124,29 @@ async def _apply_visit_outcome(ctx: CaseContext, data: VisitOutcomeRecorded) -> 
         and data.promise_date is not None
         and data.promise_currency == case.currency
     ):
-        await record_promise(
-            ctx,
-            amount=data.promise_amount,
-            promised_date=data.promise_date,
-            channel="visit",
-            recorded_by=f"collector team {data.collector_id}",
-            source="visit",
-        )
+        try:
+            await record_promise(
+                ctx,
+                amount=data.promise_amount,
+                promised_date=data.promise_date,
+                channel="visit",
+                recorded_by=f"collector team {data.collector_id}",
+                source="visit",
+            )
+        except PromiseNotRecordedError as refused:
+            # A late or invalid promise can never become valid: note it, don't retry forever.
+            ctx.cases.add_timeline_entry(
+                TimelineEntry(
+                    case_id=case.id,
+                    event_id=f"{data.visit_id}:promise-refused",
+                    event_type="doorstep.case.promise_refused",
+                    source="urn:doorstep:case-api",
+                    summary=f"Promise from the visit not recorded: {refused.detail}",
+                    details={"visit_id": str(data.visit_id)},
+                    occurred_at=utc_now(),
+                    recorded_at=utc_now(),
+                )
+            )
     hold_type = _HOLD_FOR_OUTCOME.get(data.outcome)
     if hold_type is not None and hold_type not in await ctx.cases.active_hold_types(case.id):
         await place_hold(

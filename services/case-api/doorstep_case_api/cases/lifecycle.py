@@ -14,5 +14,4 @@ async def resolve_case(ctx: CaseContext, reason: str, summary: str) -> None:
     case.status = "resolved"
     case.resolved_at = now
     case.resolution_reason = reason
-    await ctx.events.record(case, ctx.policy, CaseResolved, summary, reason=reason,
-                            resolved_at=now)
+    await ctx.events.record(case, ctx.policy, CaseResolved, summary, reason=reason, resolved_at=now)

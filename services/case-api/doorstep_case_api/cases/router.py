@@ -1,37 +1,108 @@
-"""Case reads for operations, and contact data for the other services."""
+"""Case reads for operations (filtered, sorted, paginated), and contact data for services."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.exceptions import RequestValidationError
 
-from doorstep_case_api.cases.schemas import CaseContact, CasePage, CaseRead, TimelineEntryRead
+from doorstep_case_api.cases.repository import CaseFilter
+from doorstep_case_api.cases.schemas import (
+    CaseContact,
+    CasePage,
+    CaseRead,
+    HoldRead,
+    LadderFactsRead,
+    TimelineEntryRead,
+)
 from doorstep_case_api.cases.service import CaseQueryService, summarize
 from doorstep_case_api.dependencies import SessionDep, require_service_token
+from doorstep_case_api.operations.concurrency import set_etag
 from doorstep_shared.errors import PROBLEM_JSON
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
+
+SortParam = Literal[
+    "opened_at", "-opened_at", "days_past_due", "-days_past_due", "total_due", "-total_due"
+]
+HoldTypeParam = Literal[
+    "dispute", "hardship", "cease_contact", "moratorium", "bankruptcy", "deceased"
+]
+
+LIST_DESCRIPTION = """
+Cases matching every filter given, one page at a time.
+
+* `status`, `stage` (repeat for several stages), `product`, `currency`, `assigned_team_id`.
+* `min_dpd` / `max_dpd`: days past due, inclusive.
+* `region` / `country`: the customer's current address (exact match; country is ISO 3166-1
+  alpha-2).
+* `hold_type`: cases with an active hold of that type.
+* `vulnerable`: `true` for cases with a vulnerability flag, `false` for those without.
+
+`sort` is one of `opened_at` (default, oldest first), `days_past_due`, `total_due`, each
+ascending or with a leading `-` for descending; ties are broken by case id. `total_due`
+compares amounts as numbers whatever their currency: filter by `currency` to rank like with
+like.
+
+Pagination is by cursor: pass `next_cursor` back as `cursor` with the same filters and sort.
+Pages stay free of duplicates and gaps while cases change. A cursor from another sort is
+refused with 400.
+"""
 
 
 @router.get(
     "",
     response_model=CasePage,
     summary="List cases",
-    description="Cases filtered by status and stage, oldest first, with cursor pagination.",
-    responses={400: {"description": "Invalid cursor.", **_problem}},
+    description=LIST_DESCRIPTION,
+    responses={
+        400: {"description": "Invalid cursor, or a cursor from another sort.", **_problem},
+        422: {"description": "Invalid filter value (values are not echoed).", **_problem},
+    },
 )
 async def list_cases(
     session: SessionDep,
     status: Literal["open", "resolved"] | None = None,
-    stage: Annotated[str | None, Query(max_length=32)] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    stage: Annotated[list[str] | None, Query(max_length=20)] = None,
+    min_dpd: Annotated[int | None, Query(ge=0, le=36500)] = None,
+    max_dpd: Annotated[int | None, Query(ge=0, le=36500)] = None,
+    region: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
+    product: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+    hold_type: HoldTypeParam | None = None,
+    assigned_team_id: uuid.UUID | None = None,
+    vulnerable: bool | None = None,
+    sort: SortParam = "opened_at",
+    cursor: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CasePage:
+    if min_dpd is not None and max_dpd is not None and min_dpd > max_dpd:
+        raise RequestValidationError(
+            [{"loc": ("query", "max_dpd"), "msg": "max_dpd is below min_dpd", "type": "value"}]
+        )
+    if stage and any(not 1 <= len(name) <= 32 for name in stage):
+        raise RequestValidationError(
+            [{"loc": ("query", "stage"), "msg": "stage names are 1 to 32 characters"}]
+        )
+    where = CaseFilter(
+        status=status,
+        stages=tuple(stage or ()),
+        min_dpd=min_dpd,
+        max_dpd=max_dpd,
+        region=region,
+        country=country,
+        product=product,
+        currency=currency,
+        hold_type=hold_type,
+        assigned_team_id=assigned_team_id,
+        vulnerable=vulnerable,
+    )
     cases, next_cursor = await CaseQueryService(session).page(
-        status=status, stage=stage, cursor=cursor, limit=limit
+        where, sort=sort, cursor=cursor, limit=limit
     )
     return CasePage(items=[summarize(case) for case in cases], next_cursor=next_cursor)
 
@@ -40,13 +111,30 @@ async def list_cases(
     "/{case_id}",
     response_model=CaseRead,
     summary="Get a case with its timeline",
-    description="The case and everything that happened to it, newest last.",
-    responses={404: {"description": "No such case.", **_problem}},
+    description=(
+        "The case with its itemised arrears, Doorstep's charges, total due, active holds, "
+        "whether collection is paused, the ladder facts behind its stage, and everything "
+        "that happened to it (newest last). The `ETag` header versions the case: send it as "
+        "`If-Match` on a change to refuse it if the case changed since this read."
+    ),
+    responses={
+        200: {
+            "headers": {
+                "ETag": {"description": "Version of the case.", "schema": {"type": "string"}}
+            }
+        },
+        404: {"description": "No such case.", **_problem},
+        422: {"description": "The case id is not a UUID.", **_problem},
+    },
 )
-async def get_case(case_id: uuid.UUID, session: SessionDep) -> CaseRead:
-    found = await CaseQueryService(session).with_timeline(case_id)
+async def get_case(case_id: uuid.UUID, session: SessionDep, response: Response) -> CaseRead:
+    found = await CaseQueryService(session).detail(case_id)
+    set_etag(response, found.case)
     return CaseRead(
         **summarize(found.case).model_dump(),
+        holds=[HoldRead.model_validate(hold) for hold in found.holds],
+        collection_paused=found.collection_paused,
+        ladder=LadderFactsRead.model_validate(found.case),
         timeline=[TimelineEntryRead.model_validate(entry) for entry in found.timeline],
     )
 
@@ -63,6 +151,7 @@ async def get_case(case_id: uuid.UUID, session: SessionDep) -> CaseRead:
     responses={
         401: {"description": "Missing or wrong service credential.", **_problem},
         404: {"description": "No such case.", **_problem},
+        422: {"description": "The case id is not a UUID.", **_problem},
     },
 )
 async def get_case_contact(case_id: uuid.UUID, session: SessionDep) -> CaseContact:

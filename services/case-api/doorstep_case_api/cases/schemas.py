@@ -19,6 +19,14 @@ class ArrearsRead(BaseModel):
     total: Decimal
 
 
+class ChargesRead(BaseModel):
+    """Doorstep's own charges under the product policy, on top of the reported arrears."""
+
+    late_fees: Decimal
+    penalty_interest: Decimal
+    total: Decimal
+
+
 class CaseSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -28,11 +36,17 @@ class CaseSummary(BaseModel):
     stage: str = Field(examples=["reminder", "contact", "field", "legal"])
     product: str
     days_past_due: int
-    arrears: ArrearsRead
+    arrears: ArrearsRead = Field(description="Overdue amounts as core banking reported them.")
+    charges: ChargesRead = Field(description="Late fees and penalty interest Doorstep charged.")
+    total_due: Decimal = Field(
+        description="arrears.total + charges.total, in arrears.currency.", examples=["1284.75"]
+    )
     as_of_date: date
     opened_at: datetime
     resolved_at: datetime | None
     resolution_reason: str | None
+    vulnerable: bool = Field(description="A vulnerability flag is set (the category is not shown).")
+    assigned_team_id: uuid.UUID | None
 
 
 class TimelineEntryRead(BaseModel):
@@ -47,14 +61,46 @@ class TimelineEntryRead(BaseModel):
     recorded_at: datetime
 
 
+class HoldRead(BaseModel):
+    """An active hold. Its free-text reason stays with the holds API (it may be sensitive)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    hold_type: str = Field(examples=["dispute", "hardship", "moratorium"])
+    freezes_fees: bool
+    starts_on: date
+    ends_on: date | None
+    placed_by: str
+
+
+class LadderFactsRead(BaseModel):
+    """What happened so far, as the stage prerequisites see it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    stage_entered_on: date | None
+    first_notice_sent_on: date | None
+    visit_attempted_on: date | None
+    broken_promises: int
+    broken_arrangements: int
+    legal_returned_on: date | None
+    charges_accrued_through: date | None
+
+
 class CaseRead(CaseSummary):
+    holds: list[HoldRead] = Field(description="Active holds; any hold pauses every channel.")
+    collection_paused: bool = Field(
+        description="True while a hold or an active arrangement pauses contact and the ladder."
+    )
+    ladder: LadderFactsRead
     timeline: list[TimelineEntryRead] = Field(description="Everything that happened, newest last.")
 
 
 class CasePage(BaseModel):
     items: list[CaseSummary]
     next_cursor: str | None = Field(
-        description="Pass as ?cursor= for the next page; null at the end."
+        description="Pass as ?cursor= (with the same sort) for the next page; null at the end."
     )
 
 

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from doorstep_case_api.cases.schemas import CaseSummary
 from doorstep_shared.money import KNOWN_CURRENCIES, fits_minor_units, to_minor_digits
 
-_EXAMPLE_IN = {
+# Plain digits: no exponent, sign, NaN or Infinity, so what is sent is what is recorded.
+_DECIMAL_STRING = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+
+_EXAMPLE_IN: dict[str, Any] = {
     "payment_reference": "TXN-2026-11-28-000417",
     "amount": "300.00",
     "currency": "CNY",
@@ -35,10 +46,14 @@ class PaymentIn(BaseModel):
         description="Core banking's id of the payment (printable ASCII, no spaces). Sending it "
         "again with the same body replays the first answer.",
     )
-    amount: Decimal = Field(
+    amount: Annotated[
+        Decimal,
+        # Documented as what it must be: a string (the validator below refuses JSON numbers).
+        WithJsonSchema({"type": "string", "pattern": _DECIMAL_STRING.pattern}),
+    ] = Field(
         gt=0,
         lt=Decimal("1e15"),
-        description="Decimal string in the account's currency, e.g. \"300.00\"; never a number.",
+        description='Decimal string in the account\'s currency, e.g. "300.00"; never a number.',
     )
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code; the account's.")
     value_date: date = Field(description="Date the money was received (YYYY-MM-DD).")
@@ -55,6 +70,8 @@ class PaymentIn(BaseModel):
     def _decimal_string(cls, value: object) -> object:
         if not isinstance(value, str):
             raise ValueError("amounts are decimal strings, not JSON numbers")
+        if not _DECIMAL_STRING.fullmatch(value.strip()):
+            raise ValueError('amounts are plain decimal strings such as "300.00"')
         return value
 
     @field_validator("value_date", mode="before")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from doorstep_case_api.accounts.models import Account
+from doorstep_case_api.arrangements.service import apply_payment_to_arrangement
 from doorstep_case_api.cases.context import CaseContext, CaseRules
 from doorstep_case_api.cases.lifecycle import resolve_case
 from doorstep_case_api.cases.models import Case
@@ -30,6 +31,7 @@ from doorstep_case_api.payments.models import Payment
 from doorstep_case_api.payments.repository import PaymentRepository
 from doorstep_case_api.payments.schemas import PaymentIn, PaymentOutcomeName
 from doorstep_case_api.policy.model import ArrearsPart
+from doorstep_case_api.promises.service import apply_payment_to_promises
 from doorstep_shared.clock import utc_now
 from doorstep_shared.events.contracts import Allocation as AllocationData
 from doorstep_shared.events.contracts import CasePaymentReceived
@@ -69,12 +71,13 @@ class PaymentService:
 
         case = await self._cases.open_case_for_account(account_id)
         if case is None:
-            return PaymentOutcome(self._save(account_id, None, payment, request_hash), "no_open_case",
-                                  None)
+            unapplied = self._save(account_id, None, payment, request_hash)
+            return PaymentOutcome(unapplied, "no_open_case", None)
         check_if_match(if_match, case)
         ctx = self._rules.context(case)
+        outstanding, charged = outstanding_of(case)
         allocation = allocate(
-            payment.amount, case.currency, *outstanding_of(case), ctx.policy.allocation_order
+            payment.amount, case.currency, outstanding, ctx.policy.allocation_order, charged
         )
         _reduce(case, allocation)
         saved = self._save(account_id, allocation, payment, request_hash, case.id)
@@ -82,9 +85,8 @@ class PaymentService:
         await _apply_to_commitments(ctx, allocation.allocated)
         if case.total_due == 0:
             paid = Money(payment.amount, payment.currency).formatted()
-            await resolve_case(
-                ctx, "paid", f"Case resolved: {paid} received on {payment.value_date}, paid in full."
-            )
+            summary = f"Case resolved: {paid} received on {payment.value_date}, paid in full."
+            await resolve_case(ctx, "paid", summary)
             return PaymentOutcome(saved, "cured", case)
         # DPD is unchanged, so usually nothing moves; but a payment can end an arrangement
         # and the ladder must then resume from where it paused.
@@ -202,10 +204,5 @@ async def _record_event(ctx: CaseContext, payment: Payment, allocation: Allocati
 
 
 async def _apply_to_commitments(ctx: CaseContext, allocated: Decimal) -> None:
-    # Imported here: the promise and arrangement services import case modules that import
-    # nothing from payments, but keeping the edge one-way at import time avoids cycles.
-    from doorstep_case_api.arrangements.service import apply_payment_to_arrangement
-    from doorstep_case_api.promises.service import apply_payment_to_promises
-
     await apply_payment_to_promises(ctx, allocated)
     await apply_payment_to_arrangement(ctx, allocated)

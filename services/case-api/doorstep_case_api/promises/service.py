@@ -77,8 +77,7 @@ async def record_promise(
         case,
         ctx.policy,
         CasePromiseRecorded,
-        f"Promise to pay {_money(ctx, amount)} by {promised_date} recorded "
-        f"({channel}, {source}).",
+        f"Promise to pay {_money(ctx, amount)} by {promised_date} recorded ({channel}, {source}).",
         **_facts(ctx, promise),
         source=source,
         channel=channel,

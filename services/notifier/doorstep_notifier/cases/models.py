@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, String, Uuid
+from sqlalchemy import JSON, Boolean, Date, Integer, String, Uuid, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep_notifier.db import Base
@@ -20,5 +20,8 @@ class CaseView(Base):
     stage: Mapped[str] = mapped_column(String(32))
     days_past_due: Mapped[int] = mapped_column(Integer)
     as_of_date: Mapped[date] = mapped_column(Date)
+    # While a hold or an arrangement pauses collection, no notice is queued or sent.
+    collection_paused: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    holds: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[]'"))
     last_sequence: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -8,9 +8,10 @@ Each round has three steps, so no database transaction stays open across a netwo
 2. **Fetch** the customer's contact data from case-api, outside any transaction.
 3. **Complete** (one transaction per notice): lock the row; drop the attempt if the claim was
    lost (lease expired and another dispatcher took over, or the notice was cancelled); cancel
-   if the case was resolved meanwhile; else render, hand the message to the provider, mark it
-   sent and stage ``NotificationSent`` — all committed together, so a crash at any point
-   leaves either nothing (retried after the lease) or exactly one sent message.
+   if the case was resolved or collection paused meanwhile; else render, hand the message to
+   the provider, mark it sent and stage ``NotificationSent`` — all committed together, so a
+   crash at any point leaves either nothing (retried after the lease) or exactly one sent
+   message.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from doorstep_notifier.cases.models import CaseView
 from doorstep_notifier.cases.repository import CaseViewRepository
 from doorstep_notifier.contacts.client import ContactSource
 from doorstep_notifier.contacts.exceptions import ContactNotFoundError, ContactUnavailableError
@@ -35,6 +37,7 @@ from doorstep_notifier.notifications.delivery import DeliveryFailure, DeliverySe
 from doorstep_notifier.notifications.models import Notification, NotificationStatus
 from doorstep_notifier.notifications.rendering import NoticeFacts, notice_language, render_notice
 from doorstep_notifier.notifications.repository import NotificationRepository
+from doorstep_notifier.notifications.service import pause_reason
 from doorstep_notifier.providers.base import (
     ChannelProvider,
     MessageRejectedError,
@@ -49,6 +52,21 @@ logger = logging.getLogger(__name__)
 
 CASE_RESOLVED_BEFORE_SENDING = "case resolved before the notice was sent"
 NO_CHANNEL_POSSIBLE = "no contact channel: the customer has no phone, e-mail or postal address"
+
+
+def _reason_not_to_send(case: CaseView) -> str | None:
+    """Why a notice must not go out now, by the newest case state; None to send it.
+
+    The case event that resolved or paused the case cancels pending notices at once, but a
+    dispatcher may have claimed one just before: this check closes that window.
+    """
+    if case.status == "resolved":
+        return CASE_RESOLVED_BEFORE_SENDING
+    if case.holds:
+        return f"{pause_reason(case.holds)} placed before the notice was sent"
+    if case.collection_paused:
+        return f"{pause_reason(())} before the notice was sent"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,11 +214,16 @@ class Dispatcher:
             )
             return None
         case = await CaseViewRepository(session).get(notification.case_id)
-        if case is not None and case.status == "resolved":
-            self._delivery(session).cancel(notification, CASE_RESOLVED_BEFORE_SENDING, now)
+        reason = None if case is None else _reason_not_to_send(case)
+        if reason is not None:
+            self._delivery(session).cancel(notification, reason, now)
             logger.info(
-                "notification cancelled: case resolved",
-                extra={"notification_id": str(notification.id), "case_id": str(case.case_id)},
+                "notification cancelled before sending",
+                extra={
+                    "notification_id": str(notification.id),
+                    "case_id": str(notification.case_id),
+                    "reason": reason,
+                },
             )
             return None
         return notification

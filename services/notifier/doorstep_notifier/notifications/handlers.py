@@ -6,15 +6,14 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from doorstep_notifier.cases.service import CaseViewService
-from doorstep_notifier.notifications.service import CASE_RESOLVED, NoticeService
+from doorstep_notifier.cases.service import CaseViewService, is_paused
+from doorstep_notifier.notifications.service import CASE_RESOLVED, NoticeService, pause_reason
 from doorstep_shared.clock import utc_now
 from doorstep_shared.events.contracts import (
+    EVENT_TYPES,
     CaseOpened,
-    CaseResolved,
     CaseStageChanged,
     CaseState,
-    CaseUpdated,
     EventData,
 )
 from doorstep_shared.events.envelope import EventEnvelope
@@ -24,8 +23,11 @@ logger = logging.getLogger(__name__)
 
 # Inbox consumer name: a processed event id is recorded once per name.
 CONSUMER_NAME = "notifier-case-events"
+# Every case event carries the case's state (holds, pause, status), so every one is handled:
+# a hold placed or a payment received must reach the case view even though it asks for no
+# notice of its own.
 HANDLED_CASE_TYPES = frozenset(
-    model.event_type for model in (CaseOpened, CaseUpdated, CaseStageChanged, CaseResolved)
+    event_type for event_type, model in EVENT_TYPES.items() if issubclass(model, CaseState)
 )
 
 
@@ -34,21 +36,26 @@ async def apply_case_event(session: AsyncSession, envelope: EventEnvelope, data:
         raise PermanentEventError(f"{envelope.type} is not a case event")
     now = utc_now()
     ids = {"event_id": envelope.id, "case_id": str(data.case_id), "sequence": data.sequence}
-    if not await CaseViewService(session).apply(data, now):
+    applied = await CaseViewService(session).apply(data, now)
+    if applied is None:
         logger.info("stale case event ignored", extra=ids)
         return
     notices = NoticeService(session)
+    trigger = {"trigger_event_id": envelope.id, "trigger_event_type": envelope.type}
     if data.status == "resolved":
         cancelled = await notices.cancel_pending(data.case_id, CASE_RESOLVED, now)
         logger.info("case resolved", extra={**ids, "notices_cancelled": cancelled})
+    elif is_paused(data):
+        cancelled = await notices.cancel_pending(data.case_id, pause_reason(data.holds), now)
+        logger.info("collection paused", extra={**ids, "notices_cancelled": cancelled})
     elif isinstance(data, CaseOpened | CaseStageChanged):
-        notification_id = await notices.open_notice(
-            trigger_event_id=envelope.id,
-            trigger_event_type=envelope.type,
-            state=data,
-            now=now,
-        )
-        if notification_id is not None:
-            logger.info("notice queued", extra={**ids, "notification_id": str(notification_id)})
+        _log_queued(await notices.open_notice(**trigger, state=data, now=now), ids)
+    elif applied.was_paused:
+        _log_queued(await notices.resume(**trigger, state=data, now=now), ids)
     else:
         await notices.refresh_pending(data, now)
+
+
+def _log_queued(notification_id: object, ids: dict[str, object]) -> None:
+    if notification_id is not None:
+        logger.info("notice queued", extra={**ids, "notification_id": str(notification_id)})

@@ -45,6 +45,18 @@ class NotificationRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    async def sent_for_stage(self, case_id: uuid.UUID, stage: str) -> bool:
+        result = await self._session.execute(
+            select(Notification.id)
+            .where(
+                Notification.case_id == case_id,
+                Notification.stage == stage,
+                Notification.status == NotificationStatus.SENT.value,
+            )
+            .limit(1)
+        )
+        return result.first() is not None
+
     async def claim_due(
         self, *, now: datetime, limit: int, token: str, lease_until: datetime
     ) -> list[tuple[uuid.UUID, uuid.UUID]]:

@@ -1,12 +1,15 @@
-"""How case events change notices: a new case or a new stage asks for one; a cure cancels them.
+"""How case events change notices: a new case or a new stage asks for one; a cure or a hold
+cancels them.
 
 At most one notice per case is pending: a newer one supersedes the older, so the customer never
-gets two notices with different amounts at once.
+gets two notices with different amounts at once. While collection is paused (a hold, an active
+arrangement) no notice is pending at all.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -31,6 +34,12 @@ from doorstep_shared.events.contracts import CaseState
 
 SUPERSEDED = "superseded by a newer notice for this case"
 CASE_RESOLVED = "case resolved"
+COLLECTION_PAUSED = "collection paused"
+
+
+def pause_reason(holds: Sequence[str]) -> str:
+    """Why a notice is held back: the holds by name, e.g. ``hold: dispute``."""
+    return f"hold: {', '.join(holds)}" if holds else COLLECTION_PAUSED
 
 
 def _facts(state: CaseState) -> dict[str, Any]:
@@ -87,6 +96,23 @@ class NoticeService:
             state.case_id, _cancelled(SUPERSEDED, now), except_id=notification_id
         )
         return notification_id
+
+    async def resume(
+        self, *, trigger_event_id: str, trigger_event_type: str, state: CaseState, now: datetime
+    ) -> uuid.UUID | None:
+        """Collection resumed after a pause: queue the stage's notice again if none went out.
+
+        A pause cancels the pending notice. Without this, a case paused before its first notice
+        would never get one, and the ladder, which waits for that notice, would never move on.
+        """
+        if await self._notices.sent_for_stage(state.case_id, state.stage):
+            return None
+        return await self.open_notice(
+            trigger_event_id=trigger_event_id,
+            trigger_event_type=trigger_event_type,
+            state=state,
+            now=now,
+        )
 
     async def refresh_pending(self, state: CaseState, now: datetime) -> int:
         """Pending notices state the newest amounts: an unsent notice must not be out of date."""
