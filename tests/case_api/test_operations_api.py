@@ -46,7 +46,7 @@ async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def sessions(client: httpx.AsyncClient) -> async_sessionmaker[AsyncSession]:
-    return client.app.state.sessionmaker  # type: ignore[attr-defined, no-any-return]
+    return client.app.state.sessionmaker  # type: ignore[attr-defined]
 
 
 @dataclass

@@ -5,21 +5,20 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from datetime import date
+import uuid
 from decimal import Decimal
 
 import pytest
 
 from doorstep_local.contracts import DOCS, rendered_schemas
-from doorstep_shared.clock import utc_now
 from doorstep_shared.events.contracts import (
     EVENT_TYPES,
-    Arrears,
     CaseOpened,
     parse_data,
     to_envelope,
 )
 from doorstep_shared.events.envelope import EnvelopeError, EventEnvelope
+from tests.support.events import case_opened
 
 
 @pytest.mark.parametrize("filename", sorted(rendered_schemas()))
@@ -63,24 +62,7 @@ def _all_property_names(schema: object) -> set[str]:
 
 
 def _opened() -> CaseOpened:
-    return CaseOpened(
-        case_id="6f1c1f9e-3b8e-4d55-9d1e-0a3f5f0b9c11",
-        sequence=1,
-        status="open",
-        product="personal-loan",
-        stage="field",
-        days_past_due=35,
-        arrears=Arrears(
-            currency="JPY",
-            principal=Decimal("1200"),
-            interest=Decimal("0"),
-            fees=Decimal("0"),
-            penalties=Decimal("0"),
-            total=Decimal("1200"),
-        ),
-        as_of_date=date(2026, 11, 28),
-        opened_at=utc_now(),
-    )
+    return case_opened(uuid.UUID("6f1c1f9e-3b8e-4d55-9d1e-0a3f5f0b9c11"), currency="JPY")
 
 
 def test_envelope_round_trips_through_kafka_headers() -> None:

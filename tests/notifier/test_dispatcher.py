@@ -11,7 +11,7 @@ from typing import Any
 from doorstep_notifier.notifications.models import Notification
 from tests.notifier.conftest import CaseEventSink, MakeDispatcher, NotifierDb, SteppingClock
 from tests.notifier.contact_stub import ContactStub, Slow
-from tests.notifier.factories import opened, resolved
+from tests.notifier.factories import hold_lifted, hold_placed, opened, resolved, stage_changed
 
 PERSONAL_DATA = ("Li Wei", "8613800138000", "li.wei@example.com", "Century Avenue", "200120")
 
@@ -237,6 +237,50 @@ async def test_case_resolved_during_the_attempt_cancels_instead_of_sending(
     assert notice.status == "cancelled"
     assert not [m for m in await notifier_db.local_messages() if m.notification_id == notice.id]
     assert outbox_events(await notifier_db.outbox(), case_id) == []
+
+
+async def test_a_hold_placed_during_the_attempt_stops_the_notice(
+    notifier_db: NotifierDb,
+    publish: CaseEventSink,
+    make_dispatcher: MakeDispatcher,
+    contact_stub: ContactStub,
+) -> None:
+    case_id = uuid.uuid4()
+    contact_stub.add(case_id)
+    contact_stub.script(case_id, Slow(0.5))
+    await publish(opened(case_id))
+    worker = await make_dispatcher(contact_timeout_seconds=2)
+
+    attempt = asyncio.create_task(worker.round())
+    await contact_stub.first_call(case_id)  # the dispatcher is fetching contact data
+    await publish(hold_placed(case_id, 2, "bankruptcy"))
+    assert await attempt == 1
+
+    notice = await notifier_db.only_notification(case_id)
+    assert (notice.status, notice.status_reason) == ("cancelled", "hold: bankruptcy")
+    assert not [m for m in await notifier_db.local_messages() if m.notification_id == notice.id]
+    assert outbox_events(await notifier_db.outbox(), case_id) == []
+
+
+async def test_a_paused_case_gets_nothing_until_a_new_notice_is_due(
+    notifier_db: NotifierDb,
+    publish: CaseEventSink,
+    make_dispatcher: MakeDispatcher,
+    contact_stub: ContactStub,
+) -> None:
+    case_id = uuid.uuid4()
+    contact_stub.add(case_id)
+    await publish(opened(case_id, stage="contact", days_past_due=20))
+    await publish(hold_placed(case_id, 2, "moratorium", stage="contact", days_past_due=20))
+    worker = await make_dispatcher()
+    assert await worker.round() == 0
+    assert contact_stub.calls_for(case_id) == 0
+
+    await publish(hold_lifted(case_id, 3, "moratorium", stage="contact", days_past_due=20))
+    await publish(stage_changed(case_id, 4, stage="field", previous_stage="contact"))
+    assert await worker.round() == 1
+    sent = [n for n in await notifier_db.notifications(case_id) if n.status == "sent"]
+    assert [n.stage for n in sent] == ["field"]
 
 
 async def test_two_dispatchers_on_one_database_send_each_notice_once(

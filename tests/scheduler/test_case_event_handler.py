@@ -16,11 +16,24 @@ from doorstep_scheduler.collectors.schemas import CollectorCreate
 from doorstep_scheduler.collectors.service import CollectorService
 from doorstep_scheduler.db import inbox_table, outbox_table
 from doorstep_scheduler.settings import SchedulerSettings
-from doorstep_scheduler.visits.handlers import CONSUMER_NAME, build_case_event_handler
+from doorstep_scheduler.visits.handlers import (
+    CONSUMER_NAME,
+    HANDLED_CASE_TYPES,
+    build_case_event_handler,
+)
 from doorstep_scheduler.visits.models import Visit
 from doorstep_shared.events.topics import CASE_STATUS
 from doorstep_shared.messaging.consumer import Handler, transactional_handler
-from tests.scheduler.case_events import deliver, opened, resolved, stage_changed, updated
+from tests.scheduler.case_events import (
+    arrangement_changed,
+    deliver,
+    hold_lifted,
+    hold_placed,
+    opened,
+    resolved,
+    stage_changed,
+    updated,
+)
 from tests.scheduler.conftest import SchedulerDb
 
 # Friday afternoon: the first working day after it is Monday 2026-12-07.
@@ -75,7 +88,7 @@ async def teams(scheduler_db: SchedulerDb) -> dict[str, uuid.UUID]:
     return await add_collectors(scheduler_db, "Team B", "Team A")
 
 
-async def test_case_past_threshold_gets_one_scheduled_visit_and_its_event(
+async def test_case_in_the_field_stage_gets_one_scheduled_visit_and_its_event(
     scheduler_db: SchedulerDb, teams: dict[str, uuid.UUID]
 ) -> None:
     case_id = uuid.uuid4()
@@ -118,7 +131,7 @@ async def test_redelivered_event_has_no_second_effect(
     assert claimed == 1
 
 
-async def test_threshold_reached_by_a_later_update_schedules_then(
+async def test_case_that_reaches_the_field_stage_later_is_scheduled_then(
     scheduler_db: SchedulerDb, teams: dict[str, uuid.UUID]
 ) -> None:
     case_id = uuid.uuid4()
@@ -144,9 +157,9 @@ async def test_stage_change_into_the_field_stage_also_schedules(
     scheduler_db: SchedulerDb, teams: dict[str, uuid.UUID]
 ) -> None:
     case_id = uuid.uuid4()
-    handle = handler(scheduler_db, field_visit_min_dpd=30)
+    handle = handler(scheduler_db)
     await deliver(handle, opened(case_id, days_past_due=20))
-    await deliver(handle, stage_changed(case_id, days_past_due=30, sequence=2))
+    await deliver(handle, stage_changed(case_id, days_past_due=31, sequence=2))
     [visit] = await visits_of(scheduler_db, case_id)
     assert visit.status == "scheduled"
 
@@ -158,9 +171,7 @@ async def test_further_events_keep_the_single_scheduled_visit(
     handle = handler(scheduler_db)
     await deliver(handle, opened(case_id, days_past_due=35))
     await deliver(handle, updated(case_id, days_past_due=36, sequence=2))
-    await deliver(
-        handle, stage_changed(case_id, days_past_due=95, sequence=3, previous_stage="field")
-    )
+    await deliver(handle, updated(case_id, days_past_due=60, sequence=3))
     [visit] = await visits_of(scheduler_db, case_id)
     assert (visit.status, visit.window_start) == ("scheduled", MONDAY_9)
     assert len(await outbox(scheduler_db)) == 1
@@ -256,3 +267,109 @@ async def test_resolving_an_unassigned_visit_cancels_it_without_an_event(
     assert (visit.status, visit.cancel_reason) == ("cancelled", "case resolved: cured")
     # Nobody was told about the unassigned visit, so there is nothing to retract.
     assert await outbox(scheduler_db) == []
+
+
+async def test_every_case_event_type_reaches_the_handler() -> None:
+    # Types left out are skipped by the consumer, and their state (a hold!) would be lost.
+    assert {
+        "doorstep.case.hold_placed.v1",
+        "doorstep.case.hold_lifted.v1",
+        "doorstep.case.arrangement_changed.v1",
+        "doorstep.case.payment_received.v1",
+        "doorstep.case.legal_referral_decided.v1",
+        "doorstep.case.vulnerability_changed.v1",
+    } <= HANDLED_CASE_TYPES
+
+
+async def test_the_stage_not_the_days_past_due_calls_for_a_visit(
+    scheduler_db: SchedulerDb, teams: dict[str, uuid.UUID]
+) -> None:
+    # 45 days past due, but the ladder still waits for the overdue notice: no visit yet.
+    case_id = uuid.uuid4()
+    handle = handler(scheduler_db)
+    await deliver(handle, opened(case_id, days_past_due=45, stage="reminder"))
+    await deliver(handle, stage_changed(case_id, 45, 2, previous_stage="reminder", stage="contact"))
+    assert await visits_of(scheduler_db, case_id) == []
+    await deliver(handle, stage_changed(case_id, 52, 3, previous_stage="contact", stage="field"))
+    [visit] = await visits_of(scheduler_db, case_id)
+    assert visit.status == "scheduled"
+
+
+async def test_a_hold_cancels_the_visit_at_once_and_plans_none_while_it_lasts(
+    scheduler_db: SchedulerDb, teams: dict[str, uuid.UUID]
+) -> None:
+    case_id = uuid.uuid4()
+    handle = handler(scheduler_db)
+    await deliver(handle, opened(case_id, days_past_due=35))
+    await deliver(handle, hold_placed(case_id, 35, sequence=2, hold_type="hardship"))
+
+    [visit] = await visits_of(scheduler_db, case_id)
+    assert (visit.status, visit.cancel_reason) == ("cancelled", "hold: hardship")
+    messages = await outbox(scheduler_db)
+    assert [m["event_type"] for m in messages] == [
+        "doorstep.visit.scheduled.v1",
+        "doorstep.visit.cancelled.v1",
+    ]
+    assert messages[1]["data"]["reason"] == "hold: hardship"
+
+    # Later events of the held case (new arrears) plan nothing.
+    held = {"holds": ("hardship",), "collection_paused": True}
+    await deliver(handle, updated(case_id, days_past_due=40, sequence=3, **held))
+    assert [v.status for v in await visits_of(scheduler_db, case_id)] == ["cancelled"]
+    async with scheduler_db.sessionmaker() as session:
+        view = await session.get(CaseView, case_id)
+    assert view is not None
+    assert (view.collection_paused, view.holds, view.treatment) == (
+        True, ["hardship"], "field_visit"
+    )  # fmt: skip
+
+
+async def test_once_the_hold_is_lifted_the_case_gets_a_new_visit(
+    scheduler_db: SchedulerDb, teams: dict[str, uuid.UUID]
+) -> None:
+    case_id = uuid.uuid4()
+    handle = handler(scheduler_db)
+    await deliver(handle, opened(case_id, days_past_due=35))
+    await deliver(handle, hold_placed(case_id, 35, sequence=2))
+    await deliver(handle, hold_lifted(case_id, 35, sequence=3))
+
+    cancelled, replanned = await visits_of(scheduler_db, case_id)
+    assert (cancelled.status, cancelled.cancel_reason) == ("cancelled", "hold: dispute")
+    assert replanned.status == "scheduled"
+    # The freed slot is the first free one again.
+    assert (replanned.collector_id, replanned.window_start) == (teams["Team A"], MONDAY_9)
+    assert [m["event_type"] for m in await outbox(scheduler_db)] == [
+        "doorstep.visit.scheduled.v1",
+        "doorstep.visit.cancelled.v1",
+        "doorstep.visit.scheduled.v1",
+    ]
+
+
+async def test_an_active_arrangement_pauses_visits_too(
+    scheduler_db: SchedulerDb, teams: dict[str, uuid.UUID]
+) -> None:
+    case_id = uuid.uuid4()
+    handle = handler(scheduler_db)
+    await deliver(handle, opened(case_id, days_past_due=35))
+    await deliver(handle, arrangement_changed(case_id, 35, sequence=2, status="active"))
+    [visit] = await visits_of(scheduler_db, case_id)
+    assert (visit.status, visit.cancel_reason) == ("cancelled", "collection paused")
+
+
+async def test_a_case_moved_to_legal_review_loses_its_visit(
+    scheduler_db: SchedulerDb, teams: dict[str, uuid.UUID]
+) -> None:
+    case_id = uuid.uuid4()
+    handle = handler(scheduler_db)
+    await deliver(handle, opened(case_id, days_past_due=80))
+    await deliver(handle, stage_changed(case_id, 95, sequence=2, previous_stage="field"))
+
+    [visit] = await visits_of(scheduler_db, case_id)
+    assert (visit.status, visit.cancel_reason) == ("cancelled", "case moved to legal review")
+    assert [m["event_type"] for m in await outbox(scheduler_db)][-1] == (
+        "doorstep.visit.cancelled.v1"
+    )
+    # Returned from legal review to the field stage: visited again.
+    back = stage_changed(case_id, 96, sequence=3, previous_stage="legal", stage="field")
+    await deliver(handle, back)
+    assert [v.status for v in await visits_of(scheduler_db, case_id)] == ["cancelled", "scheduled"]

@@ -180,11 +180,11 @@ def test_planner_is_built_from_settings() -> None:
 def test_settings_read_the_scheduler_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SCHEDULER_PLANNING_TIMEZONE", "Europe/Paris")
     monkeypatch.setenv("SCHEDULER_WORKING_DAY_START", "08:30")
-    monkeypatch.setenv("SCHEDULER_FIELD_VISIT_MIN_DPD", "45")
+    monkeypatch.setenv("SCHEDULER_VISIT_SLOT_MINUTES", "45")
     settings = SchedulerSettings()
     assert settings.planning_timezone == "Europe/Paris"
     assert settings.working_day_start == time(8, 30)
-    assert settings.field_visit_min_dpd == 45
+    assert settings.visit_slot_minutes == 45
 
 
 @pytest.mark.parametrize(

@@ -5,21 +5,20 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from doorstep_shared.clock import utc_now
 from doorstep_shared.db.engine import create_engine, create_sessionmaker
-from doorstep_shared.events.contracts import Arrears, CaseOpened, EventData, to_envelope
+from doorstep_shared.events.contracts import EventData, to_envelope
 from doorstep_shared.events.envelope import EventEnvelope
 from doorstep_shared.events.topics import dead_letter_topic
 from doorstep_shared.messaging.consumer import EventConsumer, transactional_handler
 from doorstep_shared.messaging.inbox import define_inbox_table
 from doorstep_shared.messaging.kafka import ensure_topics
 from doorstep_shared.settings import ServiceSettings
+from tests.support.events import case_opened
 from tests.support.infra import wait_until
 from tests.support.kafka import produce_raw, read_all
 
@@ -53,25 +52,7 @@ async def topic(kafka_bootstrap: str) -> str:
 
 
 def opened(case_id: uuid.UUID) -> EventEnvelope:
-    data = CaseOpened(
-        case_id=case_id,
-        sequence=1,
-        status="open",
-        product="personal-loan",
-        stage="field",
-        days_past_due=35,
-        arrears=Arrears(
-            currency="CNY",
-            principal="100.00",
-            interest="0.00",
-            fees="0.00",
-            penalties="0.00",
-            total="100.00",
-        ),
-        as_of_date=date(2026, 11, 28),
-        opened_at=utc_now(),
-    )
-    return to_envelope(data, "urn:test", sequence=1)
+    return to_envelope(case_opened(case_id), "urn:test", sequence=1)
 
 
 async def publish(bootstrap: str, topic: str, envelope: EventEnvelope) -> None:

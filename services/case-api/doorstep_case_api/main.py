@@ -12,6 +12,9 @@ from doorstep_case_api.db import inbox_table, outbox_table
 from doorstep_case_api.evaluation.router import router as evaluation_router
 from doorstep_case_api.evaluation.service import DailyEvaluation
 from doorstep_case_api.evaluation.worker import run_daily
+from doorstep_case_api.operations.idempotency import install_idempotency
+from doorstep_case_api.operations.router import router as operations_router
+from doorstep_case_api.payments.router import router as payments_router
 from doorstep_case_api.policy.model import load_policy
 from doorstep_case_api.promises.router import router as promises_router
 from doorstep_case_api.settings import CaseApiSettings
@@ -60,7 +63,9 @@ def _start_workers(app: FastAPI) -> None:
     app.state.status_consumer = consumer
     app.state.workers.start("status-consumer", consumer.run())
     if settings.daily_evaluation_enabled:
-        evaluation = DailyEvaluation(app.state.sessionmaker, app.state.policy, settings.event_source)
+        evaluation = DailyEvaluation(
+            app.state.sessionmaker, app.state.policy, settings.event_source
+        )
         app.state.workers.start(
             "daily-evaluation", run_daily(settings, app.state.sessionmaker, evaluation)
         )
@@ -77,10 +82,13 @@ def create_app(settings: CaseApiSettings | None = None) -> FastAPI:
     app.state.policy = policy
     for router in (
         intake_router,
+        payments_router,
         cases_router,
         promises_router,
         arrangements_router,
+        operations_router,
         evaluation_router,
     ):
         app.include_router(router)
+    install_idempotency(app)
     return app

@@ -24,9 +24,11 @@ SERVICE = "scheduler"
 DESCRIPTION = """
 Doorstep's field-visit planner.
 
-* Consumes case events from Kafka topic `doorstep.case-events.v1`. When an open case reaches the
-  field-visit threshold (days past due), it requests a visit and assigns it to a collector team
-  and a time window; when the case resolves, the visit is cancelled.
+* Consumes case events from Kafka topic `doorstep.case-events.v1`. When an open case is in a
+  stage whose treatment is `field_visit` (case-api's collection policy decides which) and no
+  hold or arrangement pauses collection, it requests a visit and assigns it to a collector team
+  and a time window. When the case resolves, is put on hold or leaves that stage (e.g. for
+  legal review), the visit is cancelled at once.
 * Publishes `doorstep.visit.scheduled.v1` and `doorstep.visit.cancelled.v1` to
   `doorstep.case-status.v1` through a transactional outbox.
 * **Visits**: operations read visits, including those left unassigned and why.

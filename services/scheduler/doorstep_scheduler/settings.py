@@ -24,11 +24,6 @@ class SchedulerSettings(ServiceSettings):
     event_source: str = Field(
         default="urn:doorstep:scheduler", description="CloudEvents source of visit events."
     )
-    field_visit_min_dpd: int = Field(
-        default=30,
-        ge=1,
-        description="Days past due at which an open case gets a field visit.",
-    )
     planning_timezone: str = Field(
         default="UTC",
         description="IANA time zone in which working days and working hours are read.",

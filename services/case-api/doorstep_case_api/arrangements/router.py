@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Request
 
 from doorstep_case_api.arrangements.schemas import (
     ArrangementApprove,
@@ -43,6 +43,32 @@ async def _locked_case(rules: CaseRules, case_id: uuid.UUID, if_match: str | Non
     return rules.context(case)
 
 
+_PROPOSAL_EXAMPLES = {
+    "instalment_plan": {
+        "summary": "Six monthly instalments",
+        "value": {
+            "kind": "instalment_plan",
+            "amount": "1259.75",
+            "currency": "CNY",
+            "instalment_count": 6,
+            "frequency": "monthly",
+            "first_due_date": "2026-12-15",
+            "proposed_by": "agent-017",
+        },
+    },
+    "deferral": {
+        "summary": "Pay everything later",
+        "value": {
+            "kind": "deferral",
+            "amount": "1259.75",
+            "currency": "CNY",
+            "deferred_to": "2027-01-31",
+            "proposed_by": "agent-017",
+        },
+    },
+}
+
+
 @router.post(
     "/cases/{case_id}/arrangements",
     response_model=ArrangementRead,
@@ -70,7 +96,7 @@ async def _locked_case(rules: CaseRules, case_id: uuid.UUID, if_match: str | Non
 )
 async def post_arrangement(
     case_id: uuid.UUID,
-    body: ArrangementCreate,
+    body: Annotated[ArrangementCreate, Body(openapi_examples=_PROPOSAL_EXAMPLES)],
     rules: RulesDep,
     request: Request,
     if_match: IfMatch = None,

@@ -40,13 +40,18 @@ class BusinessDateRepository:
         )
         return list(result.scalars())
 
-    async def record_run(self, business_date: date, cases: int, started: datetime,
-                         finished: datetime) -> None:
+    async def record_run(
+        self, business_date: date, cases: int, started: datetime, finished: datetime
+    ) -> None:
         table = EvaluationRun.__table__
         await self._session.execute(
             upsert_insert(self._session, table)
-            .values(business_date=business_date, cases_evaluated=cases, started_at=started,
-                    finished_at=finished)
+            .values(
+                business_date=business_date,
+                cases_evaluated=cases,
+                started_at=started,
+                finished_at=finished,
+            )
             .on_conflict_do_update(
                 index_elements=["business_date"],
                 set_={"cases_evaluated": cases, "started_at": started, "finished_at": finished},

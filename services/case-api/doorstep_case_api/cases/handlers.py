@@ -16,6 +16,7 @@ from doorstep_case_api.policy.model import CollectionPolicy
 from doorstep_shared.clock import utc_now
 from doorstep_shared.events.contracts import (
     EventData,
+    HoldType,
     NotificationFailed,
     NotificationSent,
     VisitCancelled,
@@ -46,7 +47,7 @@ _ATTEMPTED = {
     "dispute",
     "third_party_present",
 }
-_HOLD_FOR_OUTCOME = {"hardship": "hardship", "dispute": "dispute"}
+_HOLD_FOR_OUTCOME: dict[str, HoldType] = {"hardship": "hardship", "dispute": "dispute"}
 
 
 def describe(data: EventData) -> str:

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.exceptions import RequestValidationError
+from pydantic import Field
 
 from doorstep_case_api.cases.repository import CaseFilter
 from doorstep_case_api.cases.schemas import (
@@ -21,6 +22,7 @@ from doorstep_case_api.cases.service import CaseQueryService, summarize
 from doorstep_case_api.dependencies import SessionDep, require_service_token
 from doorstep_case_api.operations.concurrency import set_etag
 from doorstep_shared.errors import PROBLEM_JSON
+from doorstep_shared.events.contracts import HoldType
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
@@ -28,9 +30,47 @@ _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 SortParam = Literal[
     "opened_at", "-opened_at", "days_past_due", "-days_past_due", "total_due", "-total_due"
 ]
-HoldTypeParam = Literal[
-    "dispute", "hardship", "cease_contact", "moratorium", "bankruptcy", "deceased"
-]
+StageName = Annotated[str, Field(min_length=1, max_length=32)]
+Dpd = Annotated[int | None, Query(ge=0, le=36500)]
+
+
+def case_filter(
+    status: Literal["open", "resolved"] | None = None,
+    stage: Annotated[
+        list[StageName] | None, Query(max_length=20, description="Repeat for several stages.")
+    ] = None,
+    min_dpd: Annotated[Dpd, Query(description="Days past due at least this.")] = None,
+    max_dpd: Annotated[Dpd, Query(description="Days past due at most this.")] = None,
+    region: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Customer's region.")
+    ] = None,
+    country: Annotated[
+        str | None, Query(pattern=r"^[A-Z]{2}$", description="Customer's country (ISO 3166-1).")
+    ] = None,
+    product: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="ISO 4217.")] = None,
+    hold_type: Annotated[HoldType | None, Query(description="Has an active hold of it.")] = None,
+    assigned_team_id: uuid.UUID | None = None,
+    vulnerable: Annotated[bool | None, Query(description="Has a vulnerability flag.")] = None,
+) -> CaseFilter:
+    if min_dpd is not None and max_dpd is not None and min_dpd > max_dpd:
+        raise RequestValidationError(
+            [{"loc": ("query", "max_dpd"), "msg": "max_dpd is below min_dpd", "type": "value"}]
+        )
+    return CaseFilter(
+        status=status,
+        stages=tuple(stage or ()),
+        min_dpd=min_dpd,
+        max_dpd=max_dpd,
+        region=region,
+        country=country,
+        product=product,
+        currency=currency,
+        hold_type=hold_type,
+        assigned_team_id=assigned_team_id,
+        vulnerable=vulnerable,
+    )
+
 
 LIST_DESCRIPTION = """
 Cases matching every filter given, one page at a time.
@@ -65,42 +105,11 @@ refused with 400.
 )
 async def list_cases(
     session: SessionDep,
-    status: Literal["open", "resolved"] | None = None,
-    stage: Annotated[list[str] | None, Query(max_length=20)] = None,
-    min_dpd: Annotated[int | None, Query(ge=0, le=36500)] = None,
-    max_dpd: Annotated[int | None, Query(ge=0, le=36500)] = None,
-    region: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
-    product: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-    currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
-    hold_type: HoldTypeParam | None = None,
-    assigned_team_id: uuid.UUID | None = None,
-    vulnerable: bool | None = None,
+    where: Annotated[CaseFilter, Depends(case_filter)],
     sort: SortParam = "opened_at",
     cursor: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CasePage:
-    if min_dpd is not None and max_dpd is not None and min_dpd > max_dpd:
-        raise RequestValidationError(
-            [{"loc": ("query", "max_dpd"), "msg": "max_dpd is below min_dpd", "type": "value"}]
-        )
-    if stage and any(not 1 <= len(name) <= 32 for name in stage):
-        raise RequestValidationError(
-            [{"loc": ("query", "stage"), "msg": "stage names are 1 to 32 characters"}]
-        )
-    where = CaseFilter(
-        status=status,
-        stages=tuple(stage or ()),
-        min_dpd=min_dpd,
-        max_dpd=max_dpd,
-        region=region,
-        country=country,
-        product=product,
-        currency=currency,
-        hold_type=hold_type,
-        assigned_team_id=assigned_team_id,
-        vulnerable=vulnerable,
-    )
     cases, next_cursor = await CaseQueryService(session).page(
         where, sort=sort, cursor=cursor, limit=limit
     )

@@ -33,8 +33,15 @@ class ChargeRepository:
         """Insert the entry unless this case already has one of this kind for this date."""
         result = await self._session.execute(
             upsert_insert(self._session, ChargeEntry.__table__)
-            .values(case_id=case_id, kind=kind, amount=amount, currency=currency,
-                    accrual_date=accrual_date, basis=basis, created_at=now)
+            .values(
+                case_id=case_id,
+                kind=kind,
+                amount=amount,
+                currency=currency,
+                accrual_date=accrual_date,
+                basis=basis,
+                created_at=now,
+            )
             .on_conflict_do_nothing(index_elements=["case_id", "kind", "accrual_date"])
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -33,8 +33,13 @@ async def charge_late_fee(ctx: CaseContext) -> None:
     if fee <= 0:
         return
     added = await charges.add_once(
-        case_id=case.id, kind="late_fee", amount=fee, currency=case.currency,
-        accrual_date=ctx.business_date, basis="late fee on opening", now=utc_now(),
+        case_id=case.id,
+        kind="late_fee",
+        amount=fee,
+        currency=case.currency,
+        accrual_date=ctx.business_date,
+        basis="late fee on opening",
+        now=utc_now(),
     )
     if added:
         case.late_fee_charged += fee
@@ -53,15 +58,18 @@ async def accrue_penalty_interest(ctx: CaseContext) -> None:
     if await charges.fees_frozen(case.id):
         return  # frozen days are skipped for good, not charged after the hold
     rate = ctx.policy.charges.daily_penalty_rate
-    amount = min(
-        round_to_minor(case.principal * rate * days, case.currency), _room_under_cap(ctx)
-    )
+    amount = min(round_to_minor(case.principal * rate * days, case.currency), _room_under_cap(ctx))
     if amount <= 0:
         return
     basis = f"{case.principal} {case.currency} × {rate} × {days} day(s), capped"
     added = await charges.add_once(
-        case_id=case.id, kind="penalty_interest", amount=amount, currency=case.currency,
-        accrual_date=ctx.business_date, basis=basis, now=utc_now(),
+        case_id=case.id,
+        kind="penalty_interest",
+        amount=amount,
+        currency=case.currency,
+        accrual_date=ctx.business_date,
+        basis=basis,
+        now=utc_now(),
     )
     if added:
         case.penalty_interest_charged += amount

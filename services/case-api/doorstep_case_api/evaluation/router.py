@@ -73,9 +73,9 @@ async def unpin_business_date(session: SessionDep, settings: SettingsDep) -> Bus
 async def run_evaluation(
     body: EvaluationRequest, session: SessionDep, settings: SettingsDep, request: Request
 ) -> EvaluationRead:
-    business_date = body.business_date or await BusinessDateService(
-        session, settings.bank_timezone
-    ).today()
+    business_date = (
+        body.business_date or await BusinessDateService(session, settings.bank_timezone).today()
+    )
     await session.close()  # the job opens one transaction per case
     result = await DailyEvaluation(
         request.app.state.sessionmaker, request.app.state.policy, settings.event_source

@@ -23,8 +23,9 @@ class EvaluationRead(BaseModel):
 
 class BusinessDateRead(BaseModel):
     business_date: date
-    pinned: bool = Field(description="True when set by operations; false when it follows the "
-                         "bank's calendar day.")
+    pinned: bool = Field(
+        description="True when set by operations; false when it follows the bank's calendar day."
+    )
 
 
 class BusinessDateUpdate(BaseModel):

@@ -39,8 +39,11 @@ async def run_daily(
             result = await evaluation.run(business_date)
             logger.info(
                 "daily evaluation finished",
-                extra={"business_date": business_date.isoformat(),
-                       "cases": result.cases_evaluated, "events": result.events_recorded},
+                extra={
+                    "business_date": business_date.isoformat(),
+                    "cases": result.cases_evaluated,
+                    "events": result.events_recorded,
+                },
             )
         except Exception:
             # The run is idempotent: the next day's run (or a manual POST) catches up.

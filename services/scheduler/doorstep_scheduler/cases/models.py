@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Uuid
+from sqlalchemy import JSON, Boolean, Integer, String, Uuid, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep_scheduler.db import Base
@@ -18,7 +18,12 @@ class CaseView(Base):
     case_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
     stage: Mapped[str] = mapped_column(String(32))
+    treatment: Mapped[str | None] = mapped_column(
+        String(32), doc="What the stage does (field_visit: plan a visit); null before 0002."
+    )
     days_past_due: Mapped[int] = mapped_column(Integer)
+    collection_paused: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    holds: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[]'"))
     last_sequence: Mapped[int] = mapped_column(
         Integer, doc="Sequence of the newest case event applied; older ones are stale."
     )

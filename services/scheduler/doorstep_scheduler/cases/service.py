@@ -23,24 +23,24 @@ class CaseViewService:
         """
         view = await self._views.lock(state.case_id)
         if view is None:
-            self._views.add(
-                CaseView(
-                    case_id=state.case_id,
-                    status=state.status,
-                    stage=state.stage,
-                    days_past_due=state.days_past_due,
-                    last_sequence=state.sequence,
-                    updated_at=now,
-                )
-            )
+            view = CaseView(case_id=state.case_id)
+            _copy(state, view, now)
+            self._views.add(view)
             await self._views.flush()
             return True
         if state.sequence <= view.last_sequence:
             return False
-        view.status = state.status
-        view.stage = state.stage
-        view.days_past_due = state.days_past_due
-        view.last_sequence = state.sequence
-        view.updated_at = now
+        _copy(state, view, now)
         await self._views.flush()
         return True
+
+
+def _copy(state: CaseState, view: CaseView, now: datetime) -> None:
+    view.status = state.status
+    view.stage = state.stage
+    view.treatment = state.treatment
+    view.days_past_due = state.days_past_due
+    view.collection_paused = state.collection_paused or bool(state.holds)
+    view.holds = list(state.holds)
+    view.last_sequence = state.sequence
+    view.updated_at = now

@@ -15,22 +15,17 @@ from doorstep_scheduler.settings import SchedulerSettings
 from doorstep_scheduler.visits.events import VisitEventRecorder
 from doorstep_scheduler.visits.service import VisitPlanningService
 from doorstep_shared.clock import utc_now
-from doorstep_shared.events.contracts import (
-    CaseOpened,
-    CaseResolved,
-    CaseStageChanged,
-    CaseState,
-    CaseUpdated,
-    EventData,
-)
+from doorstep_shared.events.contracts import EVENT_TYPES, CaseState, EventData
 from doorstep_shared.events.envelope import EventEnvelope
 from doorstep_shared.messaging.consumer import ApplyInTransaction
 
 logger = logging.getLogger(__name__)
 
 CONSUMER_NAME = "scheduler-case-events"
+# Every case event carries the case's state: a hold placed, an arrangement activated or a
+# legal decision must cancel or plan visits as surely as a stage change does.
 HANDLED_CASE_TYPES = frozenset(
-    model.event_type for model in (CaseOpened, CaseUpdated, CaseStageChanged, CaseResolved)
+    event_type for event_type, model in EVENT_TYPES.items() if issubclass(model, CaseState)
 )
 
 
@@ -61,7 +56,6 @@ def build_case_event_handler(
             session,
             planner=chosen_planner,
             events=VisitEventRecorder(session, settings.event_source),
-            field_visit_min_dpd=settings.field_visit_min_dpd,
         )
         await visits.on_case_state(data, envelope.id, now)
 

@@ -1,4 +1,4 @@
-"""Field visits: requested when a case reaches the threshold, then scheduled or left unassigned."""
+"""Field visits: requested when a case enters a field-visit stage, then scheduled or unassigned."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Visit rules: request a visit at the threshold, plan it, cancel it when the case resolves.
+"""Visit rules: a case whose stage calls for a field visit gets one, planned on the calendar;
+the visit is cancelled as soon as the case resolves, is put on hold, or leaves that stage.
 
 Never commits and never publishes: changes and their outbox rows join the caller's transaction.
 """
@@ -30,6 +31,10 @@ from doorstep_shared.events.contracts import CaseResolved, CaseState
 
 logger = logging.getLogger(__name__)
 
+# Ladder treatments (case-api's policy) this service acts on.
+FIELD_VISIT = "field_visit"
+LEGAL_REVIEW = "legal_review"
+
 
 class VisitPlanningService:
     def __init__(
@@ -38,22 +43,22 @@ class VisitPlanningService:
         *,
         planner: Planner,
         events: VisitEventRecorder,
-        field_visit_min_dpd: int,
     ) -> None:
         self._visits = VisitRepository(session)
         self._collectors = CollectorRepository(session)
         self._planner = planner
         self._events = events
-        self._min_dpd = field_visit_min_dpd
 
     async def on_case_state(self, state: CaseState, trigger_event_id: str, now: datetime) -> None:
-        """React to a case's new state (the caller has already dropped stale events)."""
-        if isinstance(state, CaseResolved):
-            await self.cancel_active(state.case_id, f"case resolved: {state.reason}", now)
-            return
-        if state.status != "open" or state.days_past_due < self._min_dpd:
-            # A case that falls back below the threshold keeps its visit for now; whether to
-            # cancel it (and with what notice to the customer) is decided with the visit rules.
+        """React to a case's new state (the caller has already dropped stale events).
+
+        Every case event carries the whole state, so whichever event shows a hold, a pause or
+        another stage cancels the visit at once, and whichever shows the case back in a
+        field-visit stage, open and unpaused, plans one.
+        """
+        reason = no_visit_reason(state)
+        if reason is not None:
+            await self.cancel_active(state.case_id, reason, now)
             return
         active = await self._visits.active_for_case(state.case_id)
         if active and active[0].status == "scheduled":
@@ -132,6 +137,23 @@ class VisitPlanningService:
                 for collector_id, start, end in bookings
             ),
         )
+
+
+def no_visit_reason(state: CaseState) -> str | None:
+    """Why the case must not be visited now; None when its stage calls for a visit."""
+    if isinstance(state, CaseResolved):
+        return f"case resolved: {state.reason}"
+    if state.status != "open":
+        return f"case {state.status}"
+    if state.holds:
+        return "hold: " + ", ".join(state.holds)
+    if state.collection_paused:
+        return "collection paused"
+    if state.treatment == LEGAL_REVIEW:
+        return "case moved to legal review"
+    if state.treatment != FIELD_VISIT:
+        return f"case moved to the {state.stage} stage"
+    return None
 
 
 class VisitQueryService:

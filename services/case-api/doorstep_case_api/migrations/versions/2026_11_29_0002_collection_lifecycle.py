@@ -12,7 +12,6 @@ from alembic import op
 
 import doorstep_shared.db.types
 
-
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: Sequence[str] | None = None
