@@ -16,7 +16,7 @@ from tests.support.kafka import read_all
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
 
 
-def test_overdue_account_gets_notice_and_visit_then_cure_cancels_the_visit(stack: Stack) -> None:
+def test_overdue_account_gets_notices_then_a_visit_then_payment_cancels_it(stack: Stack) -> None:
     account = unique_account()
     with httpx.Client(base_url=stack.url("case-api"), timeout=10) as client:
         opened = client.put(f"/v1/accounts/{account}/delinquency", json=overdue(7, 35))
@@ -32,12 +32,19 @@ def test_overdue_account_gets_notice_and_visit_then_cure_cancels_the_visit(stack
             what="notice and visit on the case timeline",
         )
 
-        cured = client.put(
-            f"/v1/accounts/{account}/delinquency",
-            json=overdue(7, 0, as_of="2026-11-30", cured=True),
+        # The customer pays everything due: the payment cures the case.
+        due = client.get(f"/v1/cases/{case_id}").json()["total_due"]
+        paid = client.post(
+            f"/v1/accounts/{account}/payments",
+            json={
+                "payment_reference": "PAY-1",
+                "amount": due,
+                "currency": "GBP",
+                "value_date": "2026-12-07",
+            },
         )
-        assert cured.status_code == 200
-        assert cured.json()["outcome"] == "resolved"
+        assert paid.status_code == 201, paid.text
+        assert paid.json()["outcome"] == "cured"
         eventually(
             lambda: "doorstep.visit.cancelled.v1" in timeline_types(client, case_id),
             timeout=60,

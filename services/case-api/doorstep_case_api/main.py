@@ -12,6 +12,8 @@ from doorstep_case_api.db import inbox_table, outbox_table
 from doorstep_case_api.evaluation.router import router as evaluation_router
 from doorstep_case_api.evaluation.service import DailyEvaluation
 from doorstep_case_api.evaluation.worker import run_daily
+from doorstep_case_api.holds.router import router as holds_router
+from doorstep_case_api.legal.router import router as legal_router
 from doorstep_case_api.operations.idempotency import install_idempotency
 from doorstep_case_api.operations.router import router as operations_router
 from doorstep_case_api.payments.router import router as payments_router
@@ -86,6 +88,8 @@ def create_app(settings: CaseApiSettings | None = None) -> FastAPI:
         cases_router,
         promises_router,
         arrangements_router,
+        holds_router,
+        legal_router,
         operations_router,
         evaluation_router,
     ):
