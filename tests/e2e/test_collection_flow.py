@@ -23,13 +23,34 @@ def test_overdue_account_gets_notices_then_a_visit_then_payment_cancels_it(stack
         assert opened.status_code == 201, opened.text
         case_id = opened.json()["case"]["id"]
 
+        # The overdue notice comes first; it lets the case move on to "contact".
         eventually(
-            lambda: (
-                {"doorstep.notification.sent.v1", "doorstep.visit.scheduled.v1"}
-                <= set(timeline_types(client, case_id))
-            ),
+            lambda: "doorstep.case.stage_changed.v1" in timeline_types(client, case_id),
             timeout=60,
-            what="notice and visit on the case timeline",
+            what="the notice and the move to contact",
+        )
+        assert client.get(f"/v1/cases/{case_id}").json()["stage"] == "contact"
+        eventually(
+            lambda: timeline_types(client, case_id).count("doorstep.notification.sent.v1") == 2,
+            timeout=60,
+            what="the contact stage's notice",
+        )
+        assert "doorstep.visit.scheduled.v1" not in timeline_types(client, case_id)
+
+        # A week later the ladder allows the field visit.
+        client.put("/v1/business-date", json={"business_date": "2026-12-07"}).raise_for_status()
+        client.post("/v1/evaluations", json={}).raise_for_status()
+        eventually(
+            lambda: "doorstep.visit.scheduled.v1" in timeline_types(client, case_id),
+            timeout=60,
+            what="the field visit on the case timeline",
+        )
+        assert client.get(f"/v1/cases/{case_id}").json()["stage"] == "field"
+        # Each stage entered brings its notice: opening, contact, field.
+        eventually(
+            lambda: timeline_types(client, case_id).count("doorstep.notification.sent.v1") == 3,
+            timeout=60,
+            what="the third notice",
         )
 
         # The customer pays everything due: the payment cures the case.
