@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import date, timedelta
 from typing import Any
@@ -159,9 +160,13 @@ def run_demo(stack: Stack) -> None:
             stack.start()
             started = True
         today = utc_now().date()
+        # Fresh accounts each run, so the demo repeats on the same ./var databases.
+        run = utc_now().strftime("%H%M%S")
+        samples = [{**sample, "account": f"{sample['account']}-{run}"} for sample in SAMPLES]
         with httpx.Client(base_url=case_api, timeout=10) as client:
+            client.delete("/v1/business-date").raise_for_status()  # start from today
             case_ids: dict[str, str] = {}
-            for sample in SAMPLES:
+            for sample in samples:
                 response = client.put(
                     f"/v1/accounts/{sample['account']}/delinquency", json=snapshot(sample, today)
                 )
@@ -171,17 +176,17 @@ def run_demo(stack: Stack) -> None:
                     f"posted {sample['account']}: {sample['dpd']} DPD -> "
                     f"{response.json()['outcome']}"
                 )
-            for sample in SAMPLES:
+            for sample in samples:
                 wait_for(client, case_ids[sample["account"]], first_day_types(sample))
             week_later = today + timedelta(days=7)
             print(f"\nbusiness date -> {week_later}; running the daily evaluation")
             client.put("/v1/business-date", json={"business_date": week_later.isoformat()})
             client.post("/v1/evaluations", json={}).raise_for_status()
-            for sample in SAMPLES:
+            for sample in samples:
                 if sample["dpd"] >= 31:
                     wait_for(client, case_ids[sample["account"]], {"doorstep.visit.scheduled.v1"})
                 print_timeline(client, case_ids[sample["account"]], sample["account"])
-            cured = SAMPLES[2]
+            cured = samples[2]
             client.put(
                 f"/v1/accounts/{cured['account']}/delinquency",
                 json=snapshot(cured, week_later, cured=True),
@@ -193,11 +198,11 @@ def run_demo(stack: Stack) -> None:
                 f"{cured['account']} after the customer paid in full",
             )
     finally:
+        # Leave the platform on the bank's calendar again.
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.delete(f"{stack.url('case-api')}/v1/business-date", timeout=5)
         if started:
             stack.stop()
-        else:
-            # Leave a running platform on the bank's calendar again.
-            httpx.delete(f"{stack.url('case-api')}/v1/business-date", timeout=5)
 
 
 def _up(url: str) -> bool:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from doorstep_case_api.cases.schemas import CaseSummary
+from doorstep_case_api.cases.schemas import CASE_SUMMARY_EXAMPLE, CaseSummary
 from doorstep_shared.money import KNOWN_CURRENCIES, fits_minor_units
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -146,6 +146,15 @@ IntakeOutcome = Literal["opened", "updated", "stage_changed", "resolved", "uncha
 
 
 class IntakeResult(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"account_id": "LOAN-42", "outcome": "opened", "case": CASE_SUMMARY_EXAMPLE},
+                {"account_id": "LOAN-77", "outcome": "no_case", "case": None},
+            ]
+        }
+    )
+
     account_id: str
     outcome: IntakeOutcome = Field(description="What the snapshot did to the account's case.")
     case: CaseSummary | None = None

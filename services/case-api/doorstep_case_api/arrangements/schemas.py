@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -137,41 +137,38 @@ class InstalmentRead(BaseModel):
     )
 
 
-class ArrangementRead(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "5d0c1a9e-7a31-4a55-8b57-2f9c3c1e8d40",
-                    "case_id": "0c2d4e7a-6a8e-4f0b-8f43-2f1d9b3c5a11",
-                    "kind": "deferral",
-                    "status": "active",
-                    "amount": "1259.75",
-                    "currency": "CNY",
-                    "frequency": None,
-                    "instalment_count": None,
-                    "first_due_date": None,
-                    "deferred_to": "2027-01-31",
-                    "proposed_by": "agent-017",
-                    "proposed_on": "2026-11-29",
-                    "decided_by": "sup-003",
-                    "decided_role": "supervisor",
-                    "decision_reason": None,
-                    "activated_on": "2026-11-30",
-                    "ended_on": None,
-                    "schedule": [
-                        {
-                            "number": 1,
-                            "due_date": "2027-01-31",
-                            "amount": "1259.75",
-                            "paid_amount": "0.00",
-                            "status": "due",
-                        }
-                    ],
-                }
-            ]
+_ARRANGEMENT_EXAMPLE: dict[str, Any] = {
+    "id": "5d0c1a9e-7a31-4a55-8b57-2f9c3c1e8d40",
+    "case_id": "0c2d4e7a-6a8e-4f0b-8f43-2f1d9b3c5a11",
+    "kind": "deferral",
+    "status": "active",
+    "amount": "1259.75",
+    "currency": "CNY",
+    "frequency": None,
+    "instalment_count": None,
+    "first_due_date": None,
+    "deferred_to": "2027-01-31",
+    "proposed_by": "agent-017",
+    "proposed_on": "2026-11-29",
+    "decided_by": "sup-003",
+    "decided_role": "supervisor",
+    "decision_reason": None,
+    "activated_on": "2026-11-30",
+    "ended_on": None,
+    "schedule": [
+        {
+            "number": 1,
+            "due_date": "2027-01-31",
+            "amount": "1259.75",
+            "paid_amount": "0.00",
+            "status": "due",
         }
-    )
+    ],
+}
+
+
+class ArrangementRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_ARRANGEMENT_EXAMPLE]})
 
     id: uuid.UUID
     case_id: uuid.UUID
@@ -252,4 +249,6 @@ class ArrangementRead(BaseModel):
 
 
 class ArrangementList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_ARRANGEMENT_EXAMPLE]}]})
+
     items: list[ArrangementRead] = Field(description="The case's arrangements, oldest first.")

@@ -9,6 +9,31 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+CASE_SUMMARY_EXAMPLE: dict[str, Any] = {
+    "id": "0e7c3c1a-2b7d-4c4e-8a51-6f7d2e9b1c33",
+    "account_id": "LOAN-42",
+    "status": "open",
+    "stage": "field",
+    "product": "personal-loan",
+    "days_past_due": 35,
+    "arrears": {
+        "currency": "CNY",
+        "principal": "1200.00",
+        "interest": "35.50",
+        "fees": "20.00",
+        "penalties": "4.25",
+        "total": "1259.75",
+    },
+    "charges": {"late_fees": "20.00", "penalty_interest": "5.00", "total": "25.00"},
+    "total_due": "1284.75",
+    "as_of_date": "2026-11-28",
+    "opened_at": "2026-10-25T01:00:00Z",
+    "resolved_at": None,
+    "resolution_reason": None,
+    "vulnerable": False,
+    "assigned_team_id": None,
+}
+
 
 class ArrearsRead(BaseModel):
     currency: str
@@ -89,6 +114,38 @@ class LadderFactsRead(BaseModel):
 
 
 class CaseRead(CaseSummary):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **CASE_SUMMARY_EXAMPLE,
+                    "holds": [],
+                    "collection_paused": False,
+                    "ladder": {
+                        "stage_entered_on": "2026-11-28",
+                        "first_notice_sent_on": "2026-10-25",
+                        "visit_attempted_on": None,
+                        "broken_promises": 0,
+                        "broken_arrangements": 0,
+                        "legal_returned_on": None,
+                        "charges_accrued_through": "2026-11-28",
+                    },
+                    "timeline": [
+                        {
+                            "event_id": "3f6b2c8e-1d4a-4e7b-9c2f-5a8d0e1b7c64",
+                            "event_type": "doorstep.case.opened.v1",
+                            "source": "urn:doorstep:case-api",
+                            "summary": "Case opened at reminder",
+                            "details": {"stage": "reminder", "days_past_due": 1},
+                            "occurred_at": "2026-10-25T01:00:00Z",
+                            "recorded_at": "2026-10-25T01:00:00Z",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     holds: list[HoldRead] = Field(description="Active holds; any hold pauses every channel.")
     collection_paused: bool = Field(
         description="True while a hold or an active arrangement pauses contact and the ladder."
@@ -98,6 +155,10 @@ class CaseRead(CaseSummary):
 
 
 class CasePage(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [CASE_SUMMARY_EXAMPLE], "next_cursor": None}]}
+    )
+
     items: list[CaseSummary]
     next_cursor: str | None = Field(
         description="Pass as ?cursor= (with the same sort) for the next page; null at the end."
@@ -117,6 +178,31 @@ class CaseContactAddress(BaseModel):
 
 class CaseContact(BaseModel):
     """Personal data a service needs to contact the customer; served to service credentials."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "case_id": "0e7c3c1a-2b7d-4c4e-8a51-6f7d2e9b1c33",
+                    "name": "Li Wei",
+                    "phone": "+8613800138000",
+                    "email": "li.wei@example.com",
+                    "address": {
+                        "line1": "88 Century Avenue",
+                        "line2": None,
+                        "city": "Shanghai",
+                        "region": None,
+                        "postal_code": "200120",
+                        "country": "CN",
+                        "latitude": 31.2304,
+                        "longitude": 121.4737,
+                    },
+                    "timezone": "Asia/Shanghai",
+                    "preferred_language": "zh-CN",
+                }
+            ]
+        }
+    )
 
     case_id: uuid.UUID
     name: str

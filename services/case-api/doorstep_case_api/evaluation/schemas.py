@@ -16,12 +16,29 @@ class EvaluationRequest(BaseModel):
 
 
 class EvaluationRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"business_date": "2026-11-30", "cases_evaluated": 128, "events_recorded": 17}
+            ]
+        }
+    )
+
     business_date: date
     cases_evaluated: int
     events_recorded: int = Field(description="Case events the run produced (0 on a re-run).")
 
 
 class BusinessDateRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"business_date": "2026-12-01", "pinned": True},
+                {"business_date": "2026-11-30", "pinned": False},
+            ]
+        }
+    )
+
     business_date: date
     pinned: bool = Field(
         description="True when set by operations; false when it follows the bank's calendar day."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -66,28 +67,25 @@ class HoldLift(BaseModel):
     lifted_by: str = _Actor
 
 
+_HOLD_EXAMPLE: dict[str, Any] = {
+    "id": "8c9a4f0e-2f64-4c1e-9a55-2b8a8f7f0a11",
+    "case_id": "5b7c0a52-5d8e-4f5e-8d44-0c8f4b8e2c3d",
+    "hold_type": "moratorium",
+    "reason": "Breathing space registered by the debt adviser",
+    "freezes_fees": True,
+    "starts_on": "2026-11-29",
+    "ends_on": "2027-01-28",
+    "placed_by": "ops-anna",
+    "placed_at": "2026-11-29T09:12:00Z",
+    "active": True,
+    "lifted_on": None,
+    "lifted_by": None,
+    "lift_reason": None,
+}
+
+
 class HoldRead(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "8c9a4f0e-2f64-4c1e-9a55-2b8a8f7f0a11",
-                    "case_id": "5b7c0a52-5d8e-4f5e-8d44-0c8f4b8e2c3d",
-                    "hold_type": "moratorium",
-                    "reason": "Breathing space registered by the debt adviser",
-                    "freezes_fees": True,
-                    "starts_on": "2026-11-29",
-                    "ends_on": "2027-01-28",
-                    "placed_by": "ops-anna",
-                    "placed_at": "2026-11-29T09:12:00Z",
-                    "active": True,
-                    "lifted_on": None,
-                    "lifted_by": None,
-                    "lift_reason": None,
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_HOLD_EXAMPLE]})
 
     id: uuid.UUID
     case_id: uuid.UUID
@@ -123,6 +121,8 @@ class HoldRead(BaseModel):
 
 
 class HoldList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_HOLD_EXAMPLE]}]})
+
     items: list[HoldRead] = Field(description="Every hold of the case, oldest first.")
 
 

@@ -133,6 +133,66 @@ class Dossier(BaseModel):
     holds: list[HoldRecord]
 
 
+_CASE_ID = "7a3e9c2d-4b1f-4e8a-9d6c-2f5b8a1e3c70"
+
+_DOSSIER_EXAMPLE: dict[str, Any] = {
+    "case_id": _CASE_ID,
+    "product": "personal-loan",
+    "stage": "legal",
+    "days_past_due": 95,
+    "opened_at": "2026-09-30T01:00:00Z",
+    "business_date": "2027-01-05",
+    "vulnerable": False,
+    "balance": {
+        "currency": "CNY",
+        "arrears": {
+            "principal": "1200.00",
+            "interest": "35.50",
+            "fees": "20.00",
+            "penalties": "4.25",
+            "total": "1259.75",
+        },
+        "charges": {"late_fees": "20.00", "penalty_interest": "18.40", "total": "38.40"},
+        "total_due": "1298.15",
+        "as_of_date": "2027-01-04",
+    },
+    "fee_history": [
+        {
+            "kind": "late_fee",
+            "amount": "20.00",
+            "accrual_date": "2026-09-30",
+            "basis": "late fee on opening",
+        }
+    ],
+    "payments": [],
+    "contact_history": [
+        {
+            "event_type": "doorstep.notification.sent.v1",
+            "summary": "Reminder notice sent by SMS",
+            "occurred_at": "2026-09-30T02:00:00Z",
+        }
+    ],
+    "visit_outcomes": [
+        {
+            "event_type": "doorstep.visit.completed.v1",
+            "summary": "Visit attempted: nobody at home",
+            "occurred_at": "2026-12-10T06:30:00Z",
+        }
+    ],
+    "promises": [],
+    "arrangements": [],
+    "stage_history": [
+        {
+            "from_stage": "field",
+            "to_stage": "legal",
+            "business_date": "2027-01-02",
+            "reason": "DPD 91 reached and a visit was attempted",
+        }
+    ],
+    "holds": [],
+}
+
+
 class ReferralRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -148,6 +208,28 @@ class ReferralRead(BaseModel):
 
 
 class LegalReferralRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "referral": {
+                        "id": "c41d7e2a-8f3b-4a6e-b5d1-9e0f2a7c4b18",
+                        "case_id": _CASE_ID,
+                        "status": "in_review",
+                        "entered_on": "2027-01-02",
+                        "trigger": "DPD 91 reached and a visit was attempted",
+                        "decided_by": None,
+                        "decided_at": None,
+                        "decision_reason": None,
+                        "created_at": "2027-01-02T01:00:00Z",
+                    },
+                    "dossier": _DOSSIER_EXAMPLE,
+                    "confirmed_dossier": None,
+                }
+            ]
+        }
+    )
+
     referral: ReferralRead
     dossier: Dossier = Field(description="Compiled now from the case's records.")
     confirmed_dossier: Dossier | None = Field(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -58,28 +58,25 @@ class PromiseCreate(BaseModel):
         return self
 
 
+_PROMISE_EXAMPLE: dict[str, Any] = {
+    "id": "9b1f8c1e-3a43-4b8e-9d55-0f0a3f1c2b7d",
+    "case_id": "0c2d4e7a-6a8e-4f0b-8f43-2f1d9b3c5a11",
+    "amount": "500.00",
+    "currency": "CNY",
+    "promised_date": "2026-12-05",
+    "channel": "phone",
+    "recorded_by": "agent-017",
+    "source": "operations",
+    "status": "pending",
+    "paid_towards": "0.00",
+    "recorded_on": "2026-11-29",
+    "settled_on": None,
+    "created_at": "2026-11-29T09:30:00Z",
+}
+
+
 class PromiseRead(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "9b1f8c1e-3a43-4b8e-9d55-0f0a3f1c2b7d",
-                    "case_id": "0c2d4e7a-6a8e-4f0b-8f43-2f1d9b3c5a11",
-                    "amount": "500.00",
-                    "currency": "CNY",
-                    "promised_date": "2026-12-05",
-                    "channel": "phone",
-                    "recorded_by": "agent-017",
-                    "source": "operations",
-                    "status": "pending",
-                    "paid_towards": "0.00",
-                    "recorded_on": "2026-11-29",
-                    "settled_on": None,
-                    "created_at": "2026-11-29T09:30:00Z",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_PROMISE_EXAMPLE]})
 
     id: uuid.UUID
     case_id: uuid.UUID
@@ -120,4 +117,6 @@ class PromiseRead(BaseModel):
 
 
 class PromiseList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_PROMISE_EXAMPLE]}]})
+
     items: list[PromiseRead] = Field(description="The case's promises, oldest first.")
