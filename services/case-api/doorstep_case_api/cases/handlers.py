@@ -12,7 +12,10 @@ from doorstep_case_api.cases.context import CaseContext, CaseRules
 from doorstep_case_api.cases.models import TimelineEntry
 from doorstep_case_api.cases.progression import advance
 from doorstep_case_api.cases.repository import CaseRepository
+from doorstep_case_api.holds.service import place_hold
 from doorstep_case_api.policy.model import CollectionPolicy
+from doorstep_case_api.promises.exceptions import PromiseNotRecordedError
+from doorstep_case_api.promises.service import record_promise
 from doorstep_shared.clock import utc_now
 from doorstep_shared.events.contracts import (
     EventData,
@@ -111,11 +114,6 @@ async def _apply_facts(ctx: CaseContext, data: EventData) -> None:
 
 
 async def _apply_visit_outcome(ctx: CaseContext, data: VisitOutcomeRecorded) -> None:
-    # Imported here: those domains build on the case modules this one belongs to.
-    from doorstep_case_api.holds.service import place_hold
-    from doorstep_case_api.promises.exceptions import PromiseNotRecordedError
-    from doorstep_case_api.promises.service import record_promise
-
     case = ctx.case
     if data.outcome in _ATTEMPTED and case.visit_attempted_on is None:
         case.visit_attempted_on = ctx.business_date

@@ -12,12 +12,15 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from doorstep_case_api.arrangements.service import check_arrangements
 from doorstep_case_api.business_date.repository import BusinessDateRepository
 from doorstep_case_api.cases.context import CaseRules
 from doorstep_case_api.cases.progression import advance
 from doorstep_case_api.cases.repository import CaseRepository
 from doorstep_case_api.charges.service import accrue_penalty_interest
+from doorstep_case_api.holds.service import expire_holds
 from doorstep_case_api.policy.model import CollectionPolicy
+from doorstep_case_api.promises.service import settle_due_promises
 from doorstep_shared.clock import utc_now
 
 PAGE = 200
@@ -61,9 +64,6 @@ class DailyEvaluation:
         return EvaluationResult(business_date, evaluated, events)
 
     async def _evaluate_case(self, case_id: uuid.UUID, business_date: date) -> int:
-        from doorstep_case_api.arrangements.service import check_arrangements
-        from doorstep_case_api.holds.service import expire_holds
-        from doorstep_case_api.promises.service import settle_due_promises
 
         # One case per transaction: a million cases never hold one long lock, and a failure
         # leaves the others evaluated (the next run picks it up again).
