@@ -38,7 +38,6 @@ from doorstep_case_api.holds.service import (
     expire_holds,
     find_hold,
     lift_hold,
-    locked_case,
     place_hold,
 )
 from doorstep_case_api.legal.router import router as legal_router
@@ -99,7 +98,7 @@ class CaseDb:
     async def change(self, case_id: uuid.UUID, on: date) -> AsyncIterator[CaseContext]:
         """One transaction on the locked case, on business date ``on``."""
         async with self.sessionmaker() as session, session.begin():
-            yield await locked_case(CaseRules(session, POLICY, on, "urn:test"), case_id)
+            yield await CaseRules(session, POLICY, on, "urn:test").locked(case_id)
 
     async def case(self, case_id: uuid.UUID) -> Case:
         async with self.sessionmaker() as session:

@@ -24,23 +24,12 @@ from doorstep_case_api.arrangements.service import (
     reject,
 )
 from doorstep_case_api.cases.context import CaseContext, CaseRules
-from doorstep_case_api.cases.exceptions import CaseNotFoundError
-from doorstep_case_api.cases.repository import CaseRepository
 from doorstep_case_api.dependencies import IfMatch, RulesDep, SessionDep, after_commit
-from doorstep_case_api.operations.concurrency import check_if_match
 from doorstep_shared.errors import PROBLEM_JSON
 
 router = APIRouter(prefix="/v1", tags=["arrangements"])
 _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 _precondition = {"description": "The case changed since the ETag in If-Match.", **_problem}
-
-
-async def _locked_case(rules: CaseRules, case_id: uuid.UUID, if_match: str | None) -> CaseContext:
-    case = await CaseRepository(rules.session).lock(case_id)
-    if case is None:
-        raise CaseNotFoundError(f"no case {case_id}")
-    check_if_match(if_match, case)
-    return rules.context(case)
 
 
 _PROPOSAL_EXAMPLES = {
@@ -101,7 +90,7 @@ async def post_arrangement(
     request: Request,
     if_match: IfMatch = None,
 ) -> ArrangementRead:
-    ctx = await _locked_case(rules, case_id, if_match)
+    ctx = await rules.locked(case_id, if_match)
     ensure_case_currency(ctx, body.currency)
     arrangement = await propose(
         ctx, amount=body.amount, terms=body.terms(), proposed_by=body.proposed_by
@@ -205,4 +194,4 @@ async def _decision_context(
 ) -> CaseContext:
     # Find the case, lock it; the caller then reads the arrangement again under that lock.
     arrangement = await arrangement_to_decide(rules.session, arrangement_id)
-    return await _locked_case(rules, arrangement.case_id, if_match)
+    return await rules.locked(arrangement.case_id, if_match)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from doorstep_case_api.cases.events import CaseEventRecorder
+from doorstep_case_api.cases.exceptions import CaseNotFoundError
 from doorstep_case_api.cases.models import Case
 from doorstep_case_api.cases.repository import CaseRepository
+from doorstep_case_api.operations.concurrency import check_if_match
 from doorstep_case_api.policy.model import CollectionPolicy, ProductPolicy
 
 
@@ -31,6 +34,15 @@ class CaseRules:
     policy: CollectionPolicy
     business_date: date
     event_source: str
+
+    async def locked(self, case_id: uuid.UUID, if_match: str | None = None) -> CaseContext:
+        """The case locked for this transaction (SELECT ... FOR UPDATE), as a rule context;
+        404 when unknown, 412 when the caller read an older version."""
+        case = await CaseRepository(self.session).lock(case_id)
+        if case is None:
+            raise CaseNotFoundError(f"no case {case_id}")
+        check_if_match(if_match, case)
+        return self.context(case)
 
     def context(self, case: Case) -> CaseContext:
         cases = CaseRepository(self.session)

@@ -21,7 +21,6 @@ from doorstep_case_api.holds.service import (
     find_hold,
     lift_hold,
     list_holds,
-    locked_case,
     place_hold,
 )
 from doorstep_case_api.operations.concurrency import check_if_match, set_etag
@@ -62,7 +61,7 @@ async def post_hold(
     response: Response,
     if_match: IfMatch = None,
 ) -> HoldRead:
-    ctx = await locked_case(rules, case_id)
+    ctx = await rules.locked(case_id)
     check_if_match(if_match, ctx.case)
     hold = await place_hold(
         ctx,
@@ -116,7 +115,7 @@ async def post_lift(
     response: Response,
     if_match: IfMatch = None,
 ) -> HoldRead:
-    ctx = await locked_case(rules, case_id)
+    ctx = await rules.locked(case_id)
     check_if_match(if_match, ctx.case)
     hold = await find_hold(ctx, hold_id)
     await lift_hold(ctx, hold, reason=body.reason, lifted_by=body.lifted_by, because="operations")
@@ -151,7 +150,7 @@ async def put_vulnerability(
     response: Response,
     if_match: IfMatch = None,
 ) -> VulnerabilityRead:
-    ctx = await locked_case(rules, case_id)
+    ctx = await rules.locked(case_id)
     check_if_match(if_match, ctx.case)
     if await set_vulnerability(ctx, category=body.category, note=body.note):
         await rules.session.commit()
@@ -175,7 +174,7 @@ async def delete_vulnerability(
     response: Response,
     if_match: IfMatch = None,
 ) -> VulnerabilityRead:
-    ctx = await locked_case(rules, case_id)
+    ctx = await rules.locked(case_id)
     check_if_match(if_match, ctx.case)
     if await clear_vulnerability(ctx):
         await rules.session.commit()

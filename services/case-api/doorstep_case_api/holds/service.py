@@ -15,7 +15,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from doorstep_case_api.cases.context import CaseContext, CaseRules
+from doorstep_case_api.cases.context import CaseContext
 from doorstep_case_api.cases.exceptions import CaseNotFoundError
 from doorstep_case_api.cases.models import Case
 from doorstep_case_api.cases.progression import advance
@@ -62,14 +62,6 @@ HOLD_RULES: dict[str, HoldRule] = {
     # A request not to be contacted changes how Doorstep may reach the customer, not the debt.
     "cease_contact": HoldRule(freezes_fees=False),
 }
-
-
-async def locked_case(rules: CaseRules, case_id: uuid.UUID) -> CaseContext:
-    """The case, locked for this transaction (SELECT ... FOR UPDATE), as a rule context."""
-    case = await CaseRepository(rules.session).lock(case_id)
-    if case is None:
-        raise CaseNotFoundError(f"no case {case_id}")
-    return rules.context(case)
 
 
 async def place_hold(

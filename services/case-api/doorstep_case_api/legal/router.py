@@ -20,7 +20,6 @@ from doorstep_case_api.legal.service import (
     build_dossier,
     confirm_referral,
     current_referral,
-    locked_case,
     return_referral,
 )
 from doorstep_case_api.operations.concurrency import check_if_match, set_etag
@@ -83,7 +82,7 @@ async def confirm_legal_referral(
     response: Response,
     if_match: IfMatch = None,
 ) -> LegalReferralRead:
-    ctx = await locked_case(rules, case_id)
+    ctx = await rules.locked(case_id)
     check_if_match(if_match, ctx.case)
     referral = await confirm_referral(ctx, decided_by=body.decided_by, reason=body.reason)
     dossier = await build_dossier(rules.session, ctx.case, rules.business_date)
@@ -112,7 +111,7 @@ async def return_legal_referral(
     response: Response,
     if_match: IfMatch = None,
 ) -> LegalReferralRead:
-    ctx = await locked_case(rules, case_id)
+    ctx = await rules.locked(case_id)
     check_if_match(if_match, ctx.case)
     referral = await return_referral(ctx, decided_by=body.decided_by, reason=body.reason)
     dossier = await build_dossier(rules.session, ctx.case, rules.business_date)

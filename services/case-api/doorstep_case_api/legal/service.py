@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from doorstep_case_api.cases.context import CaseContext, CaseRules
+from doorstep_case_api.cases.context import CaseContext
 from doorstep_case_api.cases.events import arrears_of, charges_of
 from doorstep_case_api.cases.exceptions import CaseNotFoundError
 from doorstep_case_api.cases.ladder import Step
@@ -53,14 +53,6 @@ class ReferralWithDossier:
     case: Case
     referral: LegalReferral
     dossier: Dossier
-
-
-async def locked_case(rules: CaseRules, case_id: uuid.UUID) -> CaseContext:
-    """The case, locked for this transaction (SELECT ... FOR UPDATE), as a rule context."""
-    case = await CaseRepository(rules.session).lock(case_id)
-    if case is None:
-        raise CaseNotFoundError(f"no case {case_id}")
-    return rules.context(case)
 
 
 async def build_dossier(session: AsyncSession, case: Case, business_date: date) -> Dossier:

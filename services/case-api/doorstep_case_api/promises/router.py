@@ -7,11 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from doorstep_case_api.cases.context import CaseContext, CaseRules
-from doorstep_case_api.cases.exceptions import CaseNotFoundError
-from doorstep_case_api.cases.repository import CaseRepository
 from doorstep_case_api.dependencies import IfMatch, RulesDep, SessionDep, after_commit
-from doorstep_case_api.operations.concurrency import check_if_match
 from doorstep_case_api.promises.schemas import PromiseCreate, PromiseList, PromiseRead
 from doorstep_case_api.promises.service import (
     ensure_case_currency,
@@ -22,14 +18,6 @@ from doorstep_shared.errors import PROBLEM_JSON
 
 router = APIRouter(prefix="/v1", tags=["promises"])
 _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
-
-
-async def _locked_case(rules: CaseRules, case_id: uuid.UUID, if_match: str | None) -> CaseContext:
-    case = await CaseRepository(rules.session).lock(case_id)
-    if case is None:
-        raise CaseNotFoundError(f"no case {case_id}")
-    check_if_match(if_match, case)
-    return rules.context(case)
 
 
 @router.post(
@@ -64,7 +52,7 @@ async def post_promise(
     request: Request,
     if_match: IfMatch = None,
 ) -> PromiseRead:
-    ctx = await _locked_case(rules, case_id, if_match)
+    ctx = await rules.locked(case_id, if_match)
     ensure_case_currency(ctx, body.currency)
     promise = await record_promise(
         ctx,
