@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 
 import asyncpg
@@ -10,9 +11,7 @@ import httpx
 import pytest
 
 from doorstep_local.stack import Stack
-from doorstep_shared.events.topics import ALL_TOPICS, CASE_EVENTS, dead_letter_topic
-from doorstep_shared.messaging.kafka import ensure_topics
-from doorstep_shared.settings import ServiceSettings
+from doorstep_shared.events.topics import CASE_EVENTS, dead_letter_topic
 from tests.e2e.conftest import eventually, run_async, timeline_types, unique_account
 from tests.e2e.snapshots import overdue
 from tests.support.kafka import produce_raw, read_all
@@ -95,6 +94,13 @@ def test_kill_9_notifier_during_1000_accounts_gives_exactly_1000_notices(
 
 
 def test_broker_outage_during_intake_loses_no_event(sqlite_stack: Stack) -> None:
+    """The broker goes away while case-api takes writes, then comes back.
+
+    The local broker keeps its log in memory only, so killing it would also lose messages it
+    had acknowledged, which a restarted Kafka broker never does. Freezing its process
+    (SIGSTOP) makes it unreachable exactly like a broker that is down, while its log survives
+    as Kafka's would. tests/shared/test_outbox_relay.py stops and restarts the process itself.
+    """
     stack = sqlite_stack
     with httpx.Client(base_url=stack.url("case-api"), timeout=10) as client:
         before = [_open(client, 20_000 + i) for i in range(20)]
@@ -103,32 +109,35 @@ def test_broker_outage_during_intake_loses_no_event(sqlite_stack: Stack) -> None
             timeout=60,
             what="notices before the outage",
         )
-        stack.broker.stop()
-        during = [_open(client, 20_100 + i) for i in range(20)]  # intake keeps accepting
-        eventually(
-            lambda: client.get("/readyz").status_code == 503,
-            timeout=15,
-            what="readiness to report the broker outage",
-        )
-        # The local broker keeps topics in memory only and, unlike Kafka, accepts a produce to
-        # a topic it lost. Outlast the relay's in-flight send (2 x 2 s) so nothing is retried
-        # into the restarted broker before the topics exist again.
-        time.sleep(8)
-        stack.broker.start()
-        # Re-create the topics, as the deployment's topic-init step does.
-        settings = ServiceSettings(
-            database_url="unused", kafka_bootstrap_servers=stack.broker.bootstrap_servers
-        )
-        run_async(ensure_topics(settings, ALL_TOPICS))
+        stack.broker.pause()
+        try:
+            during = [_open(client, 20_100 + i) for i in range(20)]  # intake keeps accepting
+            eventually(
+                lambda: client.get("/readyz").status_code == 503,
+                timeout=30,
+                what="readiness to report the broker outage",
+            )
+            time.sleep(5)  # publishes time out and wait in the outbox
+            assert _unpublished(stack) > 0
+        finally:
+            stack.broker.resume()
         eventually(
             lambda: all(_notified(client, case) for case in during),
             timeout=180,
             what="every event written during the outage to be delivered and acted on",
             interval=1,
         )
+        eventually(lambda: _unpublished(stack) == 0, timeout=30, what="the outbox drained")
         assert client.get("/readyz").status_code == 200
         for case in before + during:
             assert timeline_types(client, case).count("doorstep.notification.sent.v1") == 1
+
+
+def _unpublished(stack: Stack) -> int:
+    database = stack.var_dir / "case_api.db"
+    with sqlite3.connect(database) as conn:
+        row = conn.execute("SELECT count(*) FROM outbox_message WHERE published_at IS NULL")
+        return int(row.fetchone()[0])
 
 
 def _open(client: httpx.Client, marker: int) -> str:

@@ -7,6 +7,7 @@ it; production runs Apache Kafka.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -77,6 +78,15 @@ class LocalBroker:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
+
+    def pause(self) -> None:
+        """Freeze the broker (SIGSTOP): unreachable to clients, its in-memory log kept."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)
 
     def kill(self) -> None:
         if self._process is not None:

@@ -133,8 +133,6 @@ class OutboxRelay:
                         extra={"error": type(exc).__name__, "retry_in_s": round(delay, 2)},
                     )
                     await self._drop_producer()
-                    if self._settings.kafka_create_topics:
-                        await self._try_ensure_topics()
                     await asyncio.sleep(delay)
         finally:
             await self._drop_producer()
@@ -230,6 +228,10 @@ class OutboxRelay:
 
     async def _get_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
+            if self._settings.kafka_create_topics:
+                # Topics first: a broker that lost its topics (the memory-only local one) must
+                # not take a send into a topic that does not exist yet.
+                await ensure_topics(self._settings)
             producer = build_producer(self._settings, f"{self._client_id}-relay")
             try:
                 await asyncio.wait_for(producer.start(), self._settings.kafka_send_timeout_seconds)
@@ -246,12 +248,6 @@ class OutboxRelay:
                 await asyncio.wait_for(producer.stop(), 5)
             except Exception:
                 logger.debug("producer stop failed", exc_info=True)
-
-    async def _try_ensure_topics(self) -> None:
-        try:
-            await ensure_topics(self._settings)
-        except Exception:
-            logger.debug("topic check failed", exc_info=True)
 
     async def _purge_old(self) -> None:
         now = utc_now()
