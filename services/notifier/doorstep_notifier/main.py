@@ -13,7 +13,10 @@ from doorstep_notifier.notifications.handlers import (
     apply_case_event,
 )
 from doorstep_notifier.notifications.router import router as notifications_router
+from doorstep_notifier.providers.base import ChannelProvider
+from doorstep_notifier.providers.channels import Closeable
 from doorstep_notifier.providers.registry import build_provider
+from doorstep_notifier.providers.router import router as providers_router
 from doorstep_notifier.settings import NotifierSettings
 from doorstep_shared.app import build_app, service_lifespan
 from doorstep_shared.events.topics import CASE_EVENTS
@@ -30,7 +33,10 @@ Doorstep's notifier sends overdue notices.
   ones are queued until it ends; a resolved case's pending notices are cancelled too.
 * A dispatcher fetches the customer's contact data from case-api only when sending, renders
   the notice in the customer's language and hands it to the channel provider (SMS, else
-  e-mail, else letter). The `local` provider records the message in the notifier's database.
+  e-mail, else letter). The `local` provider (default) records the message in the notifier's
+  database; the `channels` provider sends SMS through an HTTP gateway, e-mail over SMTP and
+  letters as PDFs to a print-queue folder.
+* The SMS gateway posts delivery receipts to `POST /v1/providers/sms/receipts`.
 * Outcomes are published to `doorstep.case-status.v1` (`doorstep.notification.sent.v1`,
   `doorstep.notification.failed.v1`) through a transactional outbox, with no personal data.
 
@@ -38,20 +44,25 @@ Errors are RFC 9457 problem details (`application/problem+json`).
 """
 
 
-async def _run_dispatcher(dispatcher: Dispatcher, contacts: CaseApiContacts) -> None:
+async def _run_dispatcher(
+    dispatcher: Dispatcher, contacts: CaseApiContacts, provider: ChannelProvider
+) -> None:
     try:
         await dispatcher.run()
     finally:
         await contacts.aclose()
+        if isinstance(provider, Closeable):
+            await provider.aclose()
 
 
 def _start_workers(app: FastAPI) -> None:
     settings: NotifierSettings = app.state.settings
     contacts = CaseApiContacts(settings)
+    provider = build_provider(settings)
     dispatcher = Dispatcher(
         app.state.sessionmaker,
         contacts,
-        build_provider(settings),
+        provider,
         settings,
         on_outbox_rows=app.state.relay.notify,
     )
@@ -72,7 +83,7 @@ def _start_workers(app: FastAPI) -> None:
     app.state.dispatcher = dispatcher
     app.state.case_consumer = consumer
     app.state.workers.start("case-consumer", consumer.run())
-    app.state.workers.start("dispatcher", _run_dispatcher(dispatcher, contacts))
+    app.state.workers.start("dispatcher", _run_dispatcher(dispatcher, contacts, provider))
 
 
 def create_app(settings: NotifierSettings | None = None) -> FastAPI:
@@ -83,4 +94,5 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         lifespan=service_lifespan(SERVICE, settings, outbox_table, _start_workers),
     )
     app.include_router(notifications_router)
+    app.include_router(providers_router)
     return app

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from doorstep_shared.settings import ServiceSettings
@@ -27,11 +28,90 @@ class NotifierSettings(ServiceSettings):
         default="http://127.0.0.1:8000",
         description="Base URL of case-api, which serves the customer's contact data.",
     )
-    provider: Literal["local"] = Field(
+    provider: Literal["local", "channels"] = Field(
         default="local",
         description=(
             "Channel provider that delivers notices. 'local' records each message in the "
-            "notifier's database instead of sending it."
+            "notifier's database instead of sending it; 'channels' sends SMS through the HTTP "
+            "gateway, e-mail through SMTP and letters as PDFs to the print queue."
+        ),
+    )
+    sms_gateway_url: str = Field(
+        default="http://127.0.0.1:9900/v1/messages",
+        description="SMS gateway endpoint that takes one message as a JSON POST.",
+    )
+    sms_gateway_auth_header: str = Field(
+        default="Authorization",
+        description="Header that carries the SMS gateway credential.",
+    )
+    sms_gateway_auth_value: SecretStr = Field(
+        default=SecretStr(""),
+        description="Value of the SMS gateway credential header (e.g. 'Bearer <key>').",
+    )
+    sms_gateway_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Upper bound for one request to the SMS gateway."
+    )
+    sms_sender_id: str = Field(
+        default="Doorstep",
+        description="Sender id or number the SMS gateway shows the customer ('from').",
+    )
+    sms_receipt_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description=(
+            "Shared secret the SMS gateway presents in the X-Doorstep-Receipt-Secret header "
+            "when it posts delivery receipts. Empty: every receipt is refused."
+        ),
+    )
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP server for e-mail notices.")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port.")
+    smtp_starttls: bool = Field(
+        default=False, description="Upgrade the SMTP connection with STARTTLS."
+    )
+    smtp_tls: bool = Field(
+        default=False, description="Connect with implicit TLS (SMTPS, usually port 465)."
+    )
+    smtp_username: str | None = Field(
+        default=None, description="SMTP login; none: send without authenticating."
+    )
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Upper bound for one SMTP delivery."
+    )
+    email_from: str = Field(
+        default="Customer Care <notices@bank.example>",
+        description="From address of e-mail notices.",
+    )
+    email_unsubscribe_mailto: str = Field(
+        default="unsubscribe@bank.example",
+        description=(
+            "Address customers write to to stop e-mail (List-Unsubscribe header and the "
+            "opt-out line in every message)."
+        ),
+    )
+    letter_queue_dir: Path = Field(
+        default=Path("var/print-queue"),
+        description="Folder where letter PDFs are written for printing, one per notification.",
+    )
+    letter_sender: str = Field(
+        default="Customer Services, PO Box 123",
+        description=(
+            "Neutral return address printed above the recipient; visible through the envelope "
+            "window, so it must not reveal a debt or collection."
+        ),
+    )
+    letter_font_path: Path | None = Field(
+        default=Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"),
+        description=(
+            "TrueType font for letters (monospaced keeps the amount table aligned). Missing or "
+            "none: the PDF core font Courier (Latin-1 only). "
+            "Letters in a language the font cannot show are written in English."
+        ),
+    )
+    letter_cjk_font_path: Path | None = Field(
+        default=None,
+        description=(
+            "TrueType font with Chinese glyphs for zh-CN letters; none: zh-CN letters are "
+            "written in English."
         ),
     )
     contact_timeout_seconds: float = Field(
@@ -69,6 +149,16 @@ class NotifierSettings(ServiceSettings):
     def _lease_outlasts_one_attempt(self) -> NotifierSettings:
         if self.dispatch_lease_seconds <= 2 * self.contact_timeout_seconds:
             raise ValueError("dispatch_lease_seconds must exceed twice contact_timeout_seconds")
+        if self.provider == "channels" and self.dispatch_lease_seconds <= (
+            self.contact_timeout_seconds
+            + max(self.sms_gateway_timeout_seconds, self.smtp_timeout_seconds)
+        ):
+            raise ValueError(
+                "dispatch_lease_seconds must exceed contact_timeout_seconds plus the longest "
+                "provider timeout"
+            )
+        if self.smtp_tls and self.smtp_starttls:
+            raise ValueError("smtp_tls and smtp_starttls exclude each other")
         if self.dispatch_backoff_cap_seconds < self.dispatch_backoff_base_seconds:
             raise ValueError("dispatch_backoff_cap_seconds is below dispatch_backoff_base_seconds")
         return self

@@ -11,7 +11,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from doorstep_notifier.db import outbox_table
-from doorstep_notifier.notifications.models import Notification, NotificationStatus
+from doorstep_notifier.notifications.models import (
+    DeliveryStatus,
+    Notification,
+    NotificationStatus,
+)
 from doorstep_notifier.providers.base import Delivery
 from doorstep_notifier.settings import NotifierSettings
 from doorstep_shared.events.contracts import NotificationFailed, NotificationSent, to_envelope
@@ -107,6 +111,46 @@ class DeliveryService:
             channel=notification.channel or NO_CHANNEL,
             trigger_event_id=notification.trigger_event_id,
             reason=reason,
+            failed_at=now,
+        )
+        await add_to_outbox(
+            self._session, outbox_table, to_envelope(event, self._event_source), CASE_STATUS
+        )
+        return True
+
+    async def record_receipt(
+        self,
+        notification: Notification,
+        status: DeliveryStatus,
+        reason: str | None,
+        now: datetime,
+    ) -> bool:
+        """Apply the provider's delivery receipt to a sent notice; False if it changes nothing.
+
+        The first final receipt wins: gateways repeat receipts, and a late contradicting one
+        does not rewrite what was already announced. ``delivered`` is kept here only (no
+        event contract for it yet); ``failed`` fails the notice and stages
+        ``NotificationFailed``.
+        """
+        if notification.delivery_status is not None:
+            return False
+        notification.delivery_status = status.value
+        notification.delivery_reason = reason[:500] if reason else None
+        notification.delivery_updated_at = now
+        notification.updated_at = now
+        if status is DeliveryStatus.DELIVERED:
+            return True
+        failure = f"provider {notification.provider} reported the message undelivered"
+        if reason:
+            failure = f"{failure}: {reason}"
+        notification.status = NotificationStatus.FAILED.value
+        notification.status_reason = failure[:500]
+        event = NotificationFailed(
+            case_id=notification.case_id,
+            notification_id=notification.id,
+            channel=notification.channel or NO_CHANNEL,
+            trigger_event_id=notification.trigger_event_id,
+            reason=failure[:500],
             failed_at=now,
         )
         await add_to_outbox(

@@ -35,7 +35,12 @@ from doorstep_notifier.contacts.schemas import Contact
 from doorstep_notifier.notifications.channels import choose_destination
 from doorstep_notifier.notifications.delivery import DeliveryFailure, DeliveryService, RetryPolicy
 from doorstep_notifier.notifications.models import Notification, NotificationStatus
-from doorstep_notifier.notifications.rendering import NoticeFacts, notice_language, render_notice
+from doorstep_notifier.notifications.rendering import (
+    DEFAULT_LANGUAGE,
+    NoticeFacts,
+    notice_language,
+    render_notice,
+)
 from doorstep_notifier.notifications.repository import NotificationRepository
 from doorstep_notifier.notifications.service import pause_reason
 from doorstep_notifier.providers.base import (
@@ -238,11 +243,10 @@ class Dispatcher:
             failed = await delivery.record_failure(notification, failure, now)
             self._log_failure(notification, failure, failed)
             return failed
-        rendered = render_notice(
-            NoticeFacts.of(notification),
-            name=contact.name,
-            language=notice_language(contact.preferred_language),
-        )
+        language = notice_language(contact.preferred_language)
+        if not self._provider.supports_language(destination.channel, language):
+            language = DEFAULT_LANGUAGE
+        rendered = render_notice(NoticeFacts.of(notification), name=contact.name, language=language)
         message = OutgoingMessage(
             notification_id=notification.id,
             case_id=notification.case_id,

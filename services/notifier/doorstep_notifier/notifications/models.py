@@ -14,6 +14,13 @@ from doorstep_notifier.db import Base
 from doorstep_shared.db.types import MoneyAmount, UtcDateTime
 
 
+class DeliveryStatus(StrEnum):
+    """What the provider reported after taking the message (delivery receipts)."""
+
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
 class NotificationStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -38,6 +45,8 @@ class Notification(Base):
             sqlite_where=text("status = 'pending'"),
         ),
         Index("ix_notification_case", "case_id", "created_at"),
+        # Delivery receipts name the gateway's message id.
+        Index("ix_notification_provider_message", "provider", "provider_message_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -68,3 +77,7 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set by a delivery receipt: delivered or failed after the provider took the message.
+    delivery_status: Mapped[str | None] = mapped_column(String(16))
+    delivery_reason: Mapped[str | None] = mapped_column(String(500))
+    delivery_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -94,6 +94,20 @@ class NotificationRepository:
         )
         return result.scalar_one_or_none()
 
+    async def lock_by_provider_message(
+        self, provider: str, provider_message_id: str
+    ) -> Notification | None:
+        result = await self._session.execute(
+            select(Notification)
+            .where(
+                Notification.provider == provider,
+                Notification.provider_message_id == provider_message_id,
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return result.scalars().first()
+
     async def get(self, notification_id: uuid.UUID) -> Notification | None:
         return await self._session.get(Notification, notification_id)
 

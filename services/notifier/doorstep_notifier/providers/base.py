@@ -53,4 +53,9 @@ class ChannelProvider(Protocol):
 
     name: str
 
+    def supports_language(self, channel: Channel, language: str) -> bool:
+        """False if messages of ``channel`` cannot be shown in ``language`` (e.g. no font with
+        its glyphs for letters); the notice is then rendered in the default language."""
+        ...
+
     async def send(self, session: AsyncSession, message: OutgoingMessage) -> Delivery: ...

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from doorstep_notifier.providers.base import Delivery, OutgoingMessage
+from doorstep_notifier.providers.base import Channel, Delivery, OutgoingMessage
 from doorstep_notifier.providers.models import LocalMessage
 from doorstep_notifier.providers.repository import LocalMessageRepository
 from doorstep_shared.clock import utc_now
@@ -15,6 +15,9 @@ from doorstep_shared.clock import utc_now
 
 class LocalProvider:
     name = "local"
+
+    def supports_language(self, channel: Channel, language: str) -> bool:
+        return True
 
     async def send(self, session: AsyncSession, message: OutgoingMessage) -> Delivery:
         record = LocalMessage(
