@@ -16,7 +16,14 @@ from doorstep_shared.logging import configure_logging
 from doorstep_shared.messaging.kafka import ensure_topics
 from doorstep_shared.messaging.outbox import OutboxRelay
 from doorstep_shared.runtime import Workers
-from doorstep_shared.settings import ServiceSettings
+from doorstep_shared.security.body_limit import BodySizeLimit
+from doorstep_shared.security.guard import (
+    Authenticator,
+    assert_every_route_guarded,
+    install_scope_docs,
+)
+from doorstep_shared.security.ratelimit import RateLimiter
+from doorstep_shared.settings import ServiceSettings, refuse_insecure_production
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +35,7 @@ def service_lifespan(
     settings: ServiceSettings,
     outbox: Table,
     start_workers: StartWorkers,
+    api_keys: Table,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Engine, sessionmaker, outbox relay and the service's own workers, built at start-up."""
 
@@ -38,6 +46,8 @@ def service_lifespan(
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.authenticator = Authenticator(settings, app.state.sessionmaker, api_keys)
+        app.state.api_key_table = api_keys
         app.state.workers = Workers()
         app.state.relay = OutboxRelay(engine, outbox, settings, client_id=service)
         if settings.background_workers_enabled:
@@ -65,8 +75,25 @@ def build_app(
     title: str,
     description: str,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
+    settings: ServiceSettings,
 ) -> FastAPI:
+    refuse_insecure_production(settings)
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     install_problem_handlers(app)
     app.include_router(health_router)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    return app
+
+
+def seal_routes(
+    app: FastAPI, settings: ServiceSettings, exempt: frozenset[str] = frozenset()
+) -> FastAPI:
+    """Last step of ``create_app``: every route has an access rule, and its docs say which.
+
+    The body limit goes on last, so it is the outermost middleware: nothing reads a body
+    (the idempotency middleware hashes it) before the limit applies.
+    """
+    assert_every_route_guarded(app, exempt)
+    install_scope_docs(app)
+    app.add_middleware(BodySizeLimit, limit_for=lambda _path: settings.max_request_body_bytes)
     return app

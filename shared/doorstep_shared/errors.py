@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,6 +15,15 @@ PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://doorstep.dev/problems/"
 
 logger = logging.getLogger(__name__)
+
+_HTTP_SLUGS = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "payload-too-large",
+    429: "too-many-requests",
+}
 
 
 class ProblemError(Exception):
@@ -33,6 +43,18 @@ class NotFoundError(ProblemError):
     status = 404
     type_slug = "not-found"
     title = "Resource not found"
+
+
+def problem_instance() -> str:
+    """A fresh URN for one occurrence. Not the request path: paths carry account numbers,
+    and an error body must not repeat what the caller sent."""
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
+def route_template(request: Request) -> str:
+    """The matched route's template (``/v1/accounts/{account_id}/...``), safe to log."""
+    route = request.scope.get("route")
+    return str(getattr(route, "path", "unmatched"))
 
 
 def problem_response(
@@ -62,7 +84,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _domain(request: Request, exc: ProblemError) -> JSONResponse:
         return problem_response(
-            exc.status, exc.type_slug, exc.title, exc.detail, request.url.path, **exc.extensions
+            exc.status, exc.type_slug, exc.title, exc.detail, problem_instance(), **exc.extensions
         )
 
     @app.exception_handler(RequestValidationError)
@@ -72,28 +94,33 @@ def install_problem_handlers(app: FastAPI) -> None:
             "validation-error",
             "Request is not valid",
             "One or more fields are missing or invalid; see 'errors'.",
-            request.url.path,
+            problem_instance(),
             errors=_redacted_errors(exc),
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        slug = {401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed"}
-        return problem_response(
+        response = problem_response(
             exc.status_code,
-            slug.get(exc.status_code, f"http-{exc.status_code}"),
+            _HTTP_SLUGS.get(exc.status_code, f"http-{exc.status_code}"),
             str(exc.detail) if exc.status_code != 404 else "Resource not found",
             str(exc.detail),
-            request.url.path,
+            problem_instance(),
         )
+        # WWW-Authenticate on 401, Retry-After on 429.
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error", extra={"path": request.url.path})
+        instance = problem_instance()
+        logger.exception(
+            "unhandled error", extra={"route": route_template(request), "instance": instance}
+        )
         return problem_response(
             500,
             "internal-error",
             "Internal server error",
             "The request failed; nothing was changed. Retry later.",
-            request.url.path,
+            instance,
         )

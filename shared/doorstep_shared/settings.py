@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -37,8 +40,73 @@ class ServiceSettings(BaseSettings):
         default=True,
         description="Run the outbox relay and Kafka consumers inside the web process.",
     )
-    service_token: SecretStr = Field(
-        default=SecretStr("doorstep-local-service-token"),
-        description="Shared token that service-to-service HTTP calls present.",
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description=(
+            "'production' refuses to start while a secret still has its local default or no "
+            "way to authenticate callers is configured."
+        ),
+    )
+    jwt_issuer: str | None = Field(
+        default=None,
+        description="Issuer ('iss') of the bank's identity provider; unset: JWTs are refused.",
+    )
+    jwt_audience: str = Field(
+        default="doorstep", description="Audience ('aud') that JWTs must name."
+    )
+    jwt_jwks_url: str | None = Field(
+        default=None, description="URL of the identity provider's JWKS (fetched and cached)."
+    )
+    jwt_jwks_file: Path | None = Field(
+        default=None, description="JWKS as a local file (closed networks); instead of the URL."
+    )
+    jwt_scope_claim: str = Field(
+        default="scope", description="Claim with the scopes (space-separated or a list)."
+    )
+    jwt_team_claim: str = Field(
+        default="doorstep_team",
+        description="Claim with a collector's team id; such a caller sees only that team.",
+    )
+    api_key_cache_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="How long a verified API key is cached; a revocation applies within it.",
+    )
+    rate_limit_per_minute: int = Field(
+        default=120_000, ge=1, description="Requests per minute per credential (per replica)."
+    )
+    rate_limit_burst: int = Field(
+        default=10_000, ge=1, description="Requests a credential may make at once before 429."
+    )
+    max_request_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Larger request bodies are refused with 413."
+    )
+    audit_retention_years: int = Field(
+        default=7,
+        ge=1,
+        description="Years the audit log keeps its entries; `doorstep-<service> audit purge` "
+        "deletes older ones (and records that it did).",
     )
     log_level: str = Field(default="INFO", description="Python log level.")
+
+    @model_validator(mode="after")
+    def _one_jwks_source(self) -> ServiceSettings:
+        if self.jwt_issuer and (self.jwt_jwks_url is None) == (self.jwt_jwks_file is None):
+            raise ValueError("with jwt_issuer set, give exactly one of jwt_jwks_url, jwt_jwks_file")
+        return self
+
+    def production_problems(self) -> list[str]:
+        """What makes these settings unfit for production (names only, never values)."""
+        problems = []
+        if self.jwt_jwks_url and not self.jwt_jwks_url.startswith("https://"):
+            problems.append("jwt_jwks_url must use https")
+        return problems
+
+
+class InsecureSettingsError(RuntimeError):
+    pass
+
+
+def refuse_insecure_production(settings: ServiceSettings) -> None:
+    if settings.environment == "production" and (problems := settings.production_problems()):
+        raise InsecureSettingsError("refusing to start in production: " + "; ".join(problems))

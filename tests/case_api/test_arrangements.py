@@ -57,7 +57,7 @@ from tests.case_api.test_promises import (
     stored,
     timeline,
 )
-from tests.support.apps import app_client, migrate
+from tests.support.apps import app_client, bearer, issue_key, migrate
 
 # open_case: 1200.00 principal + 35.50 interest + the 25.00 late fee charged on opening.
 TOTAL_DUE = Decimal("1260.50")
@@ -296,6 +296,7 @@ async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     async with app_client(app) as http:
         async with app.state.sessionmaker() as session, session.begin():
             await BusinessDateService(session, "UTC").pin(DAY)
+        http.app = app  # type: ignore[attr-defined]
         yield http
 
 
@@ -413,6 +414,15 @@ async def test_refused_arrangements_over_http(client: httpx.AsyncClient) -> None
     )
     assert agent.status_code == 403
     assert agent.json()["type"].endswith("/approval-requires-supervisor")
+    # The role is the credential's, not the request's: an agent's key cannot claim it.
+    agent_key = await issue_key(client.app, ["cases:write"], name="agent-017")  # type: ignore[attr-defined]
+    claimed = await client.post(
+        f"/v1/arrangements/{arrangement['id']}/approve",
+        json={"approver": "agent-017", "approver_role": "supervisor"},
+        headers=bearer(agent_key),
+    )
+    assert claimed.status_code == 403
+    assert claimed.json()["type"].endswith("/approval-requires-supervisor")
     declined = await client.post(
         f"/v1/arrangements/{arrangement['id']}/reject",
         json={"approver": "sup-003", "reason": "Income evidence not provided."},

@@ -26,7 +26,7 @@ from doorstep_case_api.operations.models import IdempotencyRecord
 from doorstep_case_api.settings import CaseApiSettings
 from doorstep_shared.clock import utc_now
 from doorstep_shared.errors import ProblemError
-from tests.support.apps import migrate
+from tests.support.apps import bearer, issue_key, migrate
 
 
 class Note(BaseModel):
@@ -122,8 +122,12 @@ async def client(database_url: str, runs: Runs) -> AsyncIterator[httpx.AsyncClie
     async with app.router.lifespan_context(app):
         # Unhandled errors become 500 answers here, as they do for a real client.
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        token = await issue_key(app, ["cases:write"], name="first-caller")
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=bearer(token)
+        ) as http:
             http.app = app  # type: ignore[attr-defined]
+            http.caller = "key:" + token[4:12]  # type: ignore[attr-defined]
             yield http
 
 
@@ -242,7 +246,8 @@ async def test_an_abandoned_claim_is_taken_over(client: httpx.AsyncClient, runs:
     # A process died after claiming the key: the placeholder is old and has no answer.
     first = await client.post("/v1/test/notes", json={"text": "hi"}, headers=key("k-1"))
     async with client.app.state.sessionmaker() as session, session.begin():  # type: ignore[attr-defined]
-        record = await session.get(IdempotencyRecord, ("k-1", "POST /v1/test/notes"))
+        route = f"{client.caller} POST /v1/test/notes"  # type: ignore[attr-defined]
+        record = await session.get(IdempotencyRecord, ("k-1", route))
         assert record is not None
         record.status_code = 0
         record.created_at = utc_now() - timedelta(hours=1)
@@ -275,3 +280,24 @@ async def test_the_openapi_document_shows_the_header_on_posts(client: httpx.Asyn
     assert "Idempotency-Key" not in [
         p["name"] for p in paths["/v1/test/notes"]["put"].get("parameters", [])
     ]
+
+
+async def test_keys_belong_to_their_caller(client: httpx.AsyncClient, runs: Runs) -> None:
+    first = await client.post("/v1/test/notes", json={"text": "hi"}, headers=key("k-1"))
+    other = await issue_key(client.app, ["cases:write"], name="second-caller")  # type: ignore[attr-defined]
+    # Another caller with the same key and body runs its own request: no one replays an
+    # answer meant for somebody else.
+    second = await client.post(
+        "/v1/test/notes", json={"text": "hi"}, headers={**key("k-1"), **bearer(other)}
+    )
+    assert second.status_code == 201
+    assert "Idempotent-Replayed" not in second.headers
+    assert second.json()["number"] == first.json()["number"] + 1
+    # Without a valid credential nothing is claimed or replayed.
+    for headers in ({"Authorization": "Bearer dsk_00000000_" + "x" * 40}, {"Authorization": ""}):
+        anonymous = await client.post(
+            "/v1/test/notes", json={"text": "hi"}, headers={**key("k-1"), **headers}
+        )
+        assert "Idempotent-Replayed" not in anonymous.headers
+    assert runs.count["notes"] == 4
+    assert await records(client) == 2

@@ -267,23 +267,3 @@ async def test_unknown_case_is_a_404_problem(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/cases/00000000-0000-0000-0000-000000000000")
     assert response.status_code == 404
     assert response.json()["type"].endswith("/case-not-found")
-
-
-async def test_contact_needs_the_service_credential(client: httpx.AsyncClient) -> None:
-    case_id = (await client.put("/v1/accounts/ACC-1/delinquency", json=SNAPSHOT)).json()["case"][
-        "id"
-    ]
-    assert (await client.get(f"/v1/cases/{case_id}/contact")).status_code == 401
-    wrong = await client.get(
-        f"/v1/cases/{case_id}/contact", headers={"Authorization": "Bearer wrong"}
-    )
-    assert wrong.status_code == 401
-    token = CaseApiSettings().service_token.get_secret_value()
-    contact = await client.get(
-        f"/v1/cases/{case_id}/contact", headers={"Authorization": f"Bearer {token}"}
-    )
-    assert contact.status_code == 200
-    assert contact.json()["name"] == "Li Wei"
-    assert contact.json()["preferred_language"] == "zh-CN"
-    # The case itself does not carry personal data.
-    assert "Li Wei" not in (await client.get(f"/v1/cases/{case_id}")).text

@@ -49,6 +49,8 @@ TABLES = {
     "case_hold",
     "legal_referral",
     "idempotency_record",
+    "audit_entry",
+    "api_key",
 }
 
 

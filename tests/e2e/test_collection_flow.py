@@ -18,7 +18,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
 
 def test_overdue_account_gets_notices_then_a_visit_then_payment_cancels_it(stack: Stack) -> None:
     account = unique_account()
-    with httpx.Client(base_url=stack.url("case-api"), timeout=10) as client:
+    with httpx.Client(
+        base_url=stack.url("case-api"), timeout=10, headers=stack.operator_headers
+    ) as client:
+        # Pin the calendar, so "a week later" is a week after the first notice whatever today is.
+        client.put("/v1/business-date", json={"business_date": "2026-11-30"}).raise_for_status()
         opened = client.put(f"/v1/accounts/{account}/delinquency", json=overdue(7, 35))
         assert opened.status_code == 201, opened.text
         case_id = opened.json()["case"]["id"]
@@ -79,7 +83,9 @@ def test_overdue_account_gets_notices_then_a_visit_then_payment_cancels_it(stack
     assert types.count("doorstep.visit.cancelled.v1") == 1
     assert types.index("doorstep.case.opened.v1") < types.index("doorstep.case.resolved.v1")
 
-    with httpx.Client(base_url=stack.url("notifier"), timeout=10) as notifier:
+    with httpx.Client(
+        base_url=stack.url("notifier"), timeout=10, headers=stack.operator_headers
+    ) as notifier:
         notices = notifier.get("/v1/notifications", params={"case_id": case_id}).json()
     items = notices["items"] if isinstance(notices, dict) else notices
     assert [n["status"] for n in items] == ["sent"] * 3

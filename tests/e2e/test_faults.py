@@ -21,9 +21,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.faults, pytest.mark.kafka]
 ACCOUNTS = 1000
 
 
-async def _put_many(base_url: str, accounts: list[str], first_marker: int) -> None:
+async def _put_many(
+    base_url: str, accounts: list[str], first_marker: int, headers: dict[str, str]
+) -> None:
     limits = httpx.Limits(max_connections=16)
-    async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(
+        base_url=base_url, timeout=30, limits=limits, headers=headers
+    ) as client:
         semaphore = asyncio.Semaphore(16)
 
         async def put(index: int, account: str) -> None:
@@ -59,7 +63,9 @@ def test_kill_9_notifier_during_1000_accounts_gives_exactly_1000_notices(
     accounts = [unique_account() for _ in range(ACCOUNTS)]
     writer = asyncio.new_event_loop()
     try:
-        feed = writer.create_task(_put_many(stack.url("case-api"), accounts, 10_000))
+        feed = writer.create_task(
+            _put_many(stack.url("case-api"), accounts, 10_000, stack.operator_headers)
+        )
         # Let the notifier get part-way, then kill it without warning.
         deadline = time.monotonic() + 120
         while run_async(_notice_counts(notifier_db))[0] < 150:
@@ -102,7 +108,9 @@ def test_broker_outage_during_intake_loses_no_event(sqlite_stack: Stack) -> None
     as Kafka's would. tests/shared/test_outbox_relay.py stops and restarts the process itself.
     """
     stack = sqlite_stack
-    with httpx.Client(base_url=stack.url("case-api"), timeout=10) as client:
+    with httpx.Client(
+        base_url=stack.url("case-api"), timeout=10, headers=stack.operator_headers
+    ) as client:
         before = [_open(client, 20_000 + i) for i in range(20)]
         eventually(
             lambda: all(_notified(client, case) for case in before),
@@ -154,7 +162,9 @@ def test_poison_message_is_dead_lettered_and_later_events_still_flow(sqlite_stac
     stack = sqlite_stack
     bootstrap = stack.broker.bootstrap_servers
     run_async(produce_raw(bootstrap, CASE_EVENTS, b"\x00 not an event", key=b"poison"))
-    with httpx.Client(base_url=stack.url("case-api"), timeout=10) as client:
+    with httpx.Client(
+        base_url=stack.url("case-api"), timeout=10, headers=stack.operator_headers
+    ) as client:
         case_id = _open(client, 30_000)
         eventually(lambda: _notified(client, case_id), timeout=60, what="the next event handled")
 

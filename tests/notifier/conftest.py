@@ -26,7 +26,7 @@ from doorstep_shared.clock import utc_now
 from doorstep_shared.db.engine import create_engine, create_sessionmaker
 from doorstep_shared.events.contracts import CaseState
 from doorstep_shared.messaging.consumer import Handler, transactional_handler
-from tests.notifier.contact_stub import ContactStub, running_contact_stub
+from tests.notifier.contact_stub import TOKEN, ContactStub, running_contact_stub
 from tests.notifier.factories import envelope
 from tests.support.apps import migrate
 
@@ -149,6 +149,7 @@ async def make_dispatcher(
         values: dict[str, Any] = {
             "database_url": notifier_db.url,
             "case_api_url": contact_stub.url,
+            "case_api_token": TOKEN,
             "contact_timeout_seconds": 0.5,
             "dispatch_lease_seconds": 5.0,
             "dispatch_backoff_base_seconds": 30.0,

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from doorstep_local.broker import free_port
 
-TOKEN = "doorstep-local-service-token"  # NotifierSettings' default service_token
+TOKEN = "dsk_0123abcd_stub-credential-of-the-notifier-for-tests"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from doorstep_notifier.settings import NotifierSettings
 from doorstep_shared.events.envelope import EventEnvelope
 from doorstep_shared.events.topics import CASE_EVENTS, CASE_STATUS
 from tests.notifier.conftest import migrated_notifier_db
-from tests.notifier.contact_stub import ContactStub, Slow
+from tests.notifier.contact_stub import TOKEN, ContactStub, Slow
 from tests.notifier.factories import envelope, opened, resolved
 from tests.support.apps import app_client
 from tests.support.infra import wait_until
@@ -39,6 +39,7 @@ async def notifier(
         kafka_bootstrap_servers=kafka_bootstrap,
         consumer_group=f"notifier-test-{uuid.uuid4().hex[:8]}",
         case_api_url=contact_stub.url,
+        case_api_token=TOKEN,
         dispatch_poll_interval_seconds=0.05,
         outbox_poll_interval_seconds=0.05,
     )

@@ -31,7 +31,15 @@ from tests.notifier.conftest import (
 )
 from tests.notifier.factories import envelope, opened
 
-TABLES = {"case_view", "notification", "local_message", "outbox_message", "processed_event"}
+TABLES = {
+    "case_view",
+    "notification",
+    "local_message",
+    "outbox_message",
+    "processed_event",
+    "api_key",
+    "audit_entry",
+}
 
 
 async def table_names(db: NotifierDb) -> set[str]:

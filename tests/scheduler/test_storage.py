@@ -25,7 +25,15 @@ from tests.scheduler.conftest import SchedulerDb
 
 NOW = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
 MONDAY_9 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-TABLES = {"case_view", "collector", "visit", "outbox_message", "processed_event"}
+TABLES = {
+    "case_view",
+    "collector",
+    "visit",
+    "outbox_message",
+    "processed_event",
+    "api_key",
+    "audit_entry",
+}
 
 
 def collector(name: str, active: bool = True) -> Collector:

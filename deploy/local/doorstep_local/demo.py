@@ -163,7 +163,7 @@ def run_demo(stack: Stack) -> None:
         # Fresh accounts each run, so the demo repeats on the same ./var databases.
         run = utc_now().strftime("%H%M%S")
         samples = [{**sample, "account": f"{sample['account']}-{run}"} for sample in SAMPLES]
-        with httpx.Client(base_url=case_api, timeout=10) as client:
+        with httpx.Client(base_url=case_api, timeout=10, headers=stack.operator_headers) as client:
             client.delete("/v1/business-date").raise_for_status()  # start from today
             case_ids: dict[str, str] = {}
             for sample in samples:
@@ -200,7 +200,11 @@ def run_demo(stack: Stack) -> None:
     finally:
         # Leave the platform on the bank's calendar again.
         with contextlib.suppress(httpx.HTTPError):
-            httpx.delete(f"{stack.url('case-api')}/v1/business-date", timeout=5)
+            httpx.delete(
+                f"{stack.url('case-api')}/v1/business-date",
+                headers=stack.operator_headers,
+                timeout=5,
+            )
         if started:
             stack.stop()
 

@@ -18,6 +18,10 @@ from types import FrameType
 import httpx
 
 from doorstep_local.broker import LocalBroker, free_port, port_open
+from doorstep_local.identity import LocalIdentity
+from doorstep_shared.security.principal import ALL_SCOPES, Scope
+
+OPERATOR_TOKEN_FILE = "local-operator.token"  # noqa: S105  (a file name)
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,14 @@ class Stack:
         }
         self.extra_env = env or {}
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.identity = LocalIdentity(var_dir / "identity")
+        # Every scope, for the person running the stack; kept in a file for curl and the demo.
+        self.operator_token = self.identity.mint("local-operator", ALL_SCOPES)
+        (var_dir / OPERATOR_TOKEN_FILE).write_text(self.operator_token + "\n")
+
+    @property
+    def operator_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.operator_token}"}
 
     def say(self, text: str) -> None:
         if self.announce:
@@ -81,6 +93,10 @@ class Stack:
             env.setdefault(f"{spec.env_prefix}DATABASE_URL", f"sqlite+aiosqlite:///{database}")
             env[f"{spec.env_prefix}KAFKA_BOOTSTRAP_SERVERS"] = self.broker.bootstrap_servers
         env.setdefault("NOTIFIER_CASE_API_URL", self.url("case-api"))
+        env.update(self.identity.service_environment(s.env_prefix for s in SERVICES))
+        env.setdefault(
+            "NOTIFIER_CASE_API_TOKEN", self.identity.mint("notifier", [Scope.CONTACT_NOTIFY])
+        )
         return env
 
     def start(self) -> None:
@@ -157,6 +173,10 @@ def run_forever(stack: Stack) -> None:
     try:
         stack.start()
         print(f"logs       {stack.log_dir}/   (Ctrl-C stops everything)")
+        print(
+            f"credential {stack.var_dir / OPERATOR_TOKEN_FILE}  (a local JWT with every scope;"
+            " send it as 'Authorization: Bearer ...')"
+        )
         while True:
             stack.check_alive()
             time.sleep(1)

@@ -1,14 +1,60 @@
-"""``doorstep-case-api migrate|serve``."""
+"""``doorstep-case-api migrate|serve|rotate-keys|audit``."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
+from doorstep_case_api.accounts.personal_data import PersonalDataCodec
+from doorstep_case_api.accounts.rotation import BATCH, KeyRotation
+from doorstep_case_api.db import api_key_table, audit_table
 from doorstep_case_api.settings import CaseApiSettings
-from doorstep_shared.cli import run_service_cli
+from doorstep_shared.cli import ServiceCommand, run_service_cli
+from doorstep_shared.db.engine import create_engine, create_sessionmaker
+from doorstep_shared.security.crypto import FieldCryptoError, field_crypto
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _rotate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--batch-size", type=int, default=BATCH, help="customer rows per transaction"
+    )
+
+
+async def rotate_keys(settings: CaseApiSettings, args: argparse.Namespace) -> int:
+    try:
+        cipher, index = field_crypto(settings)
+    except FieldCryptoError as exc:
+        print(f"rotate-keys: {exc}", file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database_url)
+    try:
+        result = await KeyRotation(
+            create_sessionmaker(engine), PersonalDataCodec(cipher, index)
+        ).run(max(1, args.batch_size))
+    except FieldCryptoError as exc:
+        # Names a column and a key id, never a value; batches before this one are kept.
+        print(f"rotate-keys: stopped: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    print(
+        f"rotate-keys: rewrote {result.rewritten} of {result.scanned} customer rows; "
+        f"all are under key id {cipher.active_key_id!r}"
+    )
+    return 0
+
+
+COMMANDS: dict[str, ServiceCommand[CaseApiSettings]] = {
+    "rotate-keys": ServiceCommand(
+        help="re-encrypt customer personal data under the active key id (and encrypt values "
+        "written before encryption); run after every key change and after upgrading",
+        run=rotate_keys,
+        add_arguments=_rotate_arguments,
+    ),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         migrations_dir=MIGRATIONS,
         load_settings=CaseApiSettings,
         default_port=8000,
+        api_keys=api_key_table,
+        audit=audit_table,
         argv=argv,
+        extra_commands=COMMANDS,
     )
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from doorstep_case_api.accounts.personal_data import PersonalDataCodec
 from doorstep_case_api.business_date.service import BusinessDateService
 from doorstep_case_api.cases.context import CaseRules
 from doorstep_case_api.policy.model import CollectionPolicy
@@ -33,15 +33,6 @@ def after_commit(request: Request) -> None:
         relay.notify()
 
 
-async def require_service_token(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> None:
-    expected = get_settings(request).service_token.get_secret_value()
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
-        raise HTTPException(401, "a valid service credential is required")
-
-
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SettingsDep = Annotated[CaseApiSettings, Depends(get_settings)]
 
@@ -60,3 +51,11 @@ async def get_case_rules(session: SessionDep, request: Request) -> CaseRules:
 
 RulesDep = Annotated[CaseRules, Depends(get_case_rules)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="ETag of the case read.")]
+
+
+def get_personal_data(request: Request) -> PersonalDataCodec:
+    """Encrypts and decrypts customer personal data with the keys create_app loaded."""
+    return PersonalDataCodec(request.app.state.field_cipher, request.app.state.blind_index)
+
+
+PersonalDataDep = Annotated[PersonalDataCodec, Depends(get_personal_data)]

@@ -8,7 +8,7 @@ from doorstep_case_api.accounts.router import router as intake_router
 from doorstep_case_api.arrangements.router import router as arrangements_router
 from doorstep_case_api.cases.handlers import HANDLED_STATUS_TYPES, status_writeback
 from doorstep_case_api.cases.router import router as cases_router
-from doorstep_case_api.db import inbox_table, outbox_table
+from doorstep_case_api.db import api_key_table, inbox_table, outbox_table
 from doorstep_case_api.evaluation.router import router as evaluation_router
 from doorstep_case_api.evaluation.service import DailyEvaluation
 from doorstep_case_api.evaluation.worker import run_daily
@@ -20,9 +20,10 @@ from doorstep_case_api.payments.router import router as payments_router
 from doorstep_case_api.policy.model import load_policy
 from doorstep_case_api.promises.router import router as promises_router
 from doorstep_case_api.settings import CaseApiSettings
-from doorstep_shared.app import build_app, service_lifespan
+from doorstep_shared.app import build_app, seal_routes, service_lifespan
 from doorstep_shared.events.topics import CASE_STATUS
 from doorstep_shared.messaging.consumer import EventConsumer, transactional_handler
+from doorstep_shared.security.crypto import field_crypto
 
 SERVICE = "case-api"
 
@@ -79,9 +80,13 @@ def create_app(settings: CaseApiSettings | None = None) -> FastAPI:
     app = build_app(
         title="Doorstep case-api",
         description=DESCRIPTION,
-        lifespan=service_lifespan(SERVICE, settings, outbox_table, _start_workers),
+        lifespan=service_lifespan(
+            SERVICE, settings, outbox_table, _start_workers, api_keys=api_key_table
+        ),
+        settings=settings,
     )
     app.state.policy = policy
+    app.state.field_cipher, app.state.blind_index = field_crypto(settings)  # bad keys stop here
     for router in (
         intake_router,
         payments_router,
@@ -95,4 +100,4 @@ def create_app(settings: CaseApiSettings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     install_idempotency(app)
-    return app
+    return seal_routes(app, settings)

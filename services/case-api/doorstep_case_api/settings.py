@@ -6,9 +6,15 @@ from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from doorstep_shared.security.crypto import (
+    LOCAL_DEVELOPMENT_BLIND_INDEX_KEY,
+    LOCAL_DEVELOPMENT_FIELD_KEYS,
+    LOCAL_DEVELOPMENT_KEY_ID,
+    uses_local_default_keys,
+)
 from doorstep_shared.settings import ServiceSettings
 
 
@@ -42,9 +48,34 @@ class CaseApiSettings(ServiceSettings):
     daily_evaluation_enabled: bool = Field(
         default=True, description="Run the daily evaluation job inside the web process."
     )
+    field_encryption_keys: SecretStr = Field(
+        default=SecretStr(LOCAL_DEVELOPMENT_FIELD_KEYS),
+        description="Key ring for customer personal data at rest: comma-separated "
+        "key_id:base64 pairs of 32-byte AES-256-GCM keys. Keep a retired key id here until "
+        "rotate-keys has run. The default is a published local-development key.",
+    )
+    field_encryption_active_key: str = Field(
+        default=LOCAL_DEVELOPMENT_KEY_ID,
+        description="Key id from the key ring that new values are encrypted under; "
+        "rotate-keys re-encrypts values under any other id.",
+    )
+    blind_index_key: SecretStr = Field(
+        default=SecretStr(LOCAL_DEVELOPMENT_BLIND_INDEX_KEY),
+        description="Base64 key (32 bytes or more) of the HMAC-SHA256 blind indexes that find "
+        "customers by phone or national id; separate from the encryption keys. After changing "
+        "it, run rotate-keys to recompute the indexes.",
+    )
 
     @field_validator("bank_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
         ZoneInfo(value)
         return value
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if uses_local_default_keys(self):
+            problems.append(
+                "field_encryption_keys or blind_index_key still holds the local development key"
+            )
+        return problems

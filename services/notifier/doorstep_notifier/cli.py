@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from doorstep_notifier.db import api_key_table, audit_table
 from doorstep_notifier.settings import NotifierSettings
 from doorstep_shared.cli import run_service_cli
 
@@ -18,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
         migrations_dir=MIGRATIONS,
         load_settings=NotifierSettings,
         default_port=8001,
+        api_keys=api_key_table,
+        audit=audit_table,
         argv=argv,
     )
 

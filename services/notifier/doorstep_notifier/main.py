@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from doorstep_notifier.contacts.client import CaseApiContacts
-from doorstep_notifier.db import inbox_table, outbox_table
+from doorstep_notifier.db import api_key_table, inbox_table, outbox_table
 from doorstep_notifier.notifications.dispatcher import Dispatcher
 from doorstep_notifier.notifications.handlers import (
     CONSUMER_NAME,
@@ -18,7 +18,7 @@ from doorstep_notifier.providers.channels import Closeable
 from doorstep_notifier.providers.registry import build_provider
 from doorstep_notifier.providers.router import router as providers_router
 from doorstep_notifier.settings import NotifierSettings
-from doorstep_shared.app import build_app, service_lifespan
+from doorstep_shared.app import build_app, seal_routes, service_lifespan
 from doorstep_shared.events.topics import CASE_EVENTS
 from doorstep_shared.messaging.consumer import EventConsumer, transactional_handler
 
@@ -91,8 +91,12 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     app = build_app(
         title="Doorstep notifier",
         description=DESCRIPTION,
-        lifespan=service_lifespan(SERVICE, settings, outbox_table, _start_workers),
+        lifespan=service_lifespan(
+            SERVICE, settings, outbox_table, _start_workers, api_keys=api_key_table
+        ),
+        settings=settings,
     )
     app.include_router(notifications_router)
     app.include_router(providers_router)
-    return app
+    # The SMS gateway authenticates with its own shared secret, not a Doorstep credential.
+    return seal_routes(app, settings, exempt=frozenset({"/v1/providers/sms/receipts"}))

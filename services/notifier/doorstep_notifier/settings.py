@@ -114,6 +114,13 @@ class NotifierSettings(ServiceSettings):
             "written in English."
         ),
     )
+    case_api_token: SecretStr = Field(
+        default=SecretStr(""),
+        description=(
+            "Credential the notifier presents to case-api for contact data: an API key with "
+            "scope contact:notify, or a JWT with it. The local stack provisions one."
+        ),
+    )
     contact_timeout_seconds: float = Field(
         default=5.0, gt=0, description="Upper bound for one contact-data request to case-api."
     )
@@ -162,3 +169,11 @@ class NotifierSettings(ServiceSettings):
         if self.dispatch_backoff_cap_seconds < self.dispatch_backoff_base_seconds:
             raise ValueError("dispatch_backoff_cap_seconds is below dispatch_backoff_base_seconds")
         return self
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if not self.case_api_token.get_secret_value():
+            problems.append("case_api_token is not set")
+        if self.provider == "channels" and not self.sms_receipt_secret.get_secret_value():
+            problems.append("sms_receipt_secret is not set")
+        return problems

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from doorstep_scheduler.db import api_key_table, audit_table
 from doorstep_scheduler.settings import SchedulerSettings
 from doorstep_shared.cli import run_service_cli
 
@@ -18,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
         migrations_dir=MIGRATIONS,
         load_settings=SchedulerSettings,
         default_port=8002,
+        api_keys=api_key_table,
+        audit=audit_table,
         argv=argv,
     )
 

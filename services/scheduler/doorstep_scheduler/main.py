@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from doorstep_scheduler import models  # noqa: F401  (every mapper configured before first use)
 from doorstep_scheduler.collectors.router import router as collectors_router
 from doorstep_scheduler.collectors.seed import seed_demo_collectors
-from doorstep_scheduler.db import inbox_table, outbox_table
+from doorstep_scheduler.db import api_key_table, inbox_table, outbox_table
 from doorstep_scheduler.settings import SchedulerSettings
 from doorstep_scheduler.visits.handlers import (
     CONSUMER_NAME,
@@ -15,7 +15,7 @@ from doorstep_scheduler.visits.handlers import (
     build_case_event_handler,
 )
 from doorstep_scheduler.visits.router import router as visits_router
-from doorstep_shared.app import build_app, service_lifespan
+from doorstep_shared.app import build_app, seal_routes, service_lifespan
 from doorstep_shared.events.topics import CASE_EVENTS
 from doorstep_shared.messaging.consumer import EventConsumer, transactional_handler
 
@@ -70,8 +70,11 @@ def create_app(settings: SchedulerSettings | None = None) -> FastAPI:
     app = build_app(
         title="Doorstep scheduler",
         description=DESCRIPTION,
-        lifespan=service_lifespan(SERVICE, settings, outbox_table, _start_case_event_consumer),
+        lifespan=service_lifespan(
+            SERVICE, settings, outbox_table, _start_case_event_consumer, api_keys=api_key_table
+        ),
+        settings=settings,
     )
     app.include_router(visits_router)
     app.include_router(collectors_router)
-    return app
+    return seal_routes(app, settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, String, Uuid
+from sqlalchemy import Date, ForeignKey, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep_case_api.db import Base
@@ -13,23 +13,32 @@ from doorstep_shared.db.types import UtcDateTime
 
 
 class Customer(Base):
-    """Personal data lives only here (and is served only to authorised callers)."""
+    """Personal data lives only here (and is served only to authorised callers).
+
+    Columns typed ``Text`` below hold encrypted tokens (see ``accounts/personal_data.py``, the
+    only code that reads or writes them). Plain text on purpose: ``external_id`` (the bank's
+    key for upserts), ``region`` and ``country`` (coarse, used by case filters), ``timezone``
+    and ``preferred_language`` (contact windows and templates).
+    """
 
     __tablename__ = "customer"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     external_id: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(32))
-    email: Mapped[str | None] = mapped_column(String(254))
-    address_line1: Mapped[str | None] = mapped_column(String(200))
-    address_line2: Mapped[str | None] = mapped_column(String(200))
-    city: Mapped[str | None] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    email: Mapped[str | None] = mapped_column(Text)
+    national_id: Mapped[str | None] = mapped_column(Text)
+    national_id_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    address_line1: Mapped[str | None] = mapped_column(Text)
+    address_line2: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
     region: Mapped[str | None] = mapped_column(String(100))
-    postal_code: Mapped[str | None] = mapped_column(String(20))
+    postal_code: Mapped[str | None] = mapped_column(Text)
     country: Mapped[str | None] = mapped_column(String(2))
-    latitude: Mapped[float | None] = mapped_column(Float)
-    longitude: Mapped[float | None] = mapped_column(Float)
+    latitude: Mapped[str | None] = mapped_column(Text)
+    longitude: Mapped[str | None] = mapped_column(Text)
     timezone: Mapped[str] = mapped_column(String(64))
     preferred_language: Mapped[str] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

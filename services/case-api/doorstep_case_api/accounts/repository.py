@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from doorstep_case_api.accounts.models import Account, Customer
@@ -26,6 +27,31 @@ class AccountRepository:
             .returning(table.c.id)
         )
         return (await self._session.execute(statement)).scalar_one()  # type: ignore[no-any-return]
+
+    async def customer_ids_by_phone_index(self, index: str) -> Sequence[uuid.UUID]:
+        result = await self._session.execute(
+            select(Customer.id).where(Customer.phone_index == index).order_by(Customer.id)
+        )
+        return result.scalars().all()
+
+    async def customer_ids_by_national_id_index(self, index: str) -> Sequence[uuid.UUID]:
+        result = await self._session.execute(
+            select(Customer.id).where(Customer.national_id_index == index).order_by(Customer.id)
+        )
+        return result.scalars().all()
+
+    async def lock_customer_batch(self, after: uuid.UUID | None, limit: int) -> Sequence[Customer]:
+        """The next ``limit`` customers by id, locked so an intake cannot interleave a write
+        between reading a row and rewriting it."""
+        statement = select(Customer).order_by(Customer.id).limit(limit).with_for_update()
+        if after is not None:
+            statement = statement.where(Customer.id > after)
+        return (await self._session.execute(statement)).scalars().all()
+
+    async def rewrite_customer(self, customer_id: uuid.UUID, columns: dict[str, Any]) -> None:
+        await self._session.execute(
+            update(Customer).where(Customer.id == customer_id).values(**columns)
+        )
 
     async def lock_or_create_account(
         self,

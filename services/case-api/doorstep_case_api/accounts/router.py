@@ -9,8 +9,10 @@ from fastapi import APIRouter, Path, Request, Response
 from doorstep_case_api.accounts.schemas import DelinquencySnapshot, IntakeResult
 from doorstep_case_api.accounts.service import IntakeService
 from doorstep_case_api.cases.service import summarize
-from doorstep_case_api.dependencies import RulesDep, after_commit
+from doorstep_case_api.dependencies import PersonalDataDep, RulesDep, after_commit
 from doorstep_shared.errors import PROBLEM_JSON
+from doorstep_shared.security.guard import require
+from doorstep_shared.security.principal import Scope
 
 router = APIRouter(prefix="/v1/accounts", tags=["intake"])
 
@@ -20,6 +22,7 @@ _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 
 @router.put(
     "/{account_id}/delinquency",
+    dependencies=[require(Scope.ACCOUNTS_WRITE)],
     response_model=IntakeResult,
     summary="Report an account's delinquency snapshot",
     description=(
@@ -39,10 +42,11 @@ async def put_delinquency(
     account_id: AccountId,
     snapshot: DelinquencySnapshot,
     rules: RulesDep,
+    personal_data: PersonalDataDep,
     request: Request,
     response: Response,
 ) -> IntakeResult:
-    output = await IntakeService(rules).apply_snapshot(account_id, snapshot)
+    output = await IntakeService(rules, personal_data).apply_snapshot(account_id, snapshot)
     await rules.session.commit()
     after_commit(request)
     if output.outcome == "opened":

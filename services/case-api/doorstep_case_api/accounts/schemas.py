@@ -41,6 +41,15 @@ class CustomerSnapshot(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     phone: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164.")
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    national_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./-]*$",
+        description="Government identity number as the bank holds it (optional): letters, "
+        "digits, spaces, '.', '/' and '-'. Stored encrypted; found again by a keyed hash of "
+        "its upper-case form without spaces or hyphens. Never echoed in errors.",
+    )
     address: Address | None = None
     timezone: str = Field(description="IANA time zone, e.g. Asia/Shanghai.")
     preferred_language: str = Field(

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from doorstep_case_api.accounts.exceptions import CurrencyChangedError, StaleSnapshotError
+from doorstep_case_api.accounts.personal_data import PersonalData, PersonalDataCodec
 from doorstep_case_api.accounts.repository import AccountRepository
-from doorstep_case_api.accounts.schemas import DelinquencySnapshot, IntakeOutcome
+from doorstep_case_api.accounts.schemas import CustomerSnapshot, DelinquencySnapshot, IntakeOutcome
 from doorstep_case_api.cases.context import CaseContext, CaseRules
 from doorstep_case_api.cases.ladder import entry_stage
 from doorstep_case_api.cases.lifecycle import resolve_case
@@ -29,8 +32,11 @@ class IntakeOutput:
 
 
 class IntakeService:
-    def __init__(self, rules: CaseRules) -> None:
+    def __init__(self, rules: CaseRules, personal_data: PersonalDataCodec | None = None) -> None:
         self._rules = rules
+        # Without a codec (tests and scripts only) the published local-development keys are
+        # used; the HTTP intake always passes the app's codec built from settings.
+        self._personal_data = personal_data or PersonalDataCodec.local_development()
         self._accounts = AccountRepository(rules.session)
         self._cases = CaseRepository(rules.session)
 
@@ -38,7 +44,8 @@ class IntakeService:
         now = utc_now()
         loan = snapshot.loan
         customer_id = await self._accounts.upsert_customer(
-            snapshot.customer.customer_id, _customer_fields(snapshot, now)
+            snapshot.customer.customer_id,
+            _customer_fields(snapshot.customer, now, self._personal_data),
         )
         account, created = await self._accounts.lock_or_create_account(
             account_id,
@@ -168,22 +175,44 @@ def _apply_amounts(case: Case, snapshot: DelinquencySnapshot) -> None:
     case.as_of_date = snapshot.as_of_date
 
 
-def _customer_fields(snapshot: DelinquencySnapshot, now: datetime) -> dict[str, object]:
-    customer = snapshot.customer
+def _customer_fields(
+    customer: CustomerSnapshot, now: datetime, personal_data: PersonalDataCodec
+) -> dict[str, object]:
     address = customer.address
+    plain = PersonalData(
+        name=customer.name,
+        phone=customer.phone,
+        email=customer.email,
+        national_id=customer.national_id,
+        address_line1=address.line1 if address else None,
+        address_line2=address.line2 if address else None,
+        postal_code=address.postal_code if address else None,
+        city=address.city if address else None,
+        latitude=address.latitude if address else None,
+        longitude=address.longitude if address else None,
+    )
     return {
-        "name": customer.name,
-        "phone": customer.phone,
-        "email": customer.email,
-        "address_line1": address.line1 if address else None,
-        "address_line2": address.line2 if address else None,
-        "city": address.city if address else None,
+        **personal_data.encrypt(plain),
         "region": address.region if address else None,
-        "postal_code": address.postal_code if address else None,
         "country": address.country if address else None,
-        "latitude": address.latitude if address else None,
-        "longitude": address.longitude if address else None,
         "timezone": customer.timezone,
         "preferred_language": customer.preferred_language,
         "updated_at": now,
     }
+
+
+class CustomerLookup:
+    """Finds customers by an exact phone or national id through the blind indexes; the
+    encrypted columns themselves cannot be searched."""
+
+    def __init__(self, session: AsyncSession, personal_data: PersonalDataCodec) -> None:
+        self._accounts = AccountRepository(session)
+        self._personal_data = personal_data
+
+    async def by_phone(self, phone: str) -> list[uuid.UUID]:
+        index = self._personal_data.phone_index(phone)
+        return list(await self._accounts.customer_ids_by_phone_index(index))
+
+    async def by_national_id(self, national_id: str) -> list[uuid.UUID]:
+        index = self._personal_data.national_id_index(national_id)
+        return list(await self._accounts.customer_ids_by_national_id_index(index))

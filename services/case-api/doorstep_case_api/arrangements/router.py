@@ -18,6 +18,7 @@ from doorstep_case_api.arrangements.service import (
     approve,
     arrangement_to_decide,
     arrangements_of_case,
+    credential_role,
     ensure_case_currency,
     instalments_of,
     propose,
@@ -26,6 +27,8 @@ from doorstep_case_api.arrangements.service import (
 from doorstep_case_api.cases.context import CaseContext, CaseRules
 from doorstep_case_api.dependencies import IfMatch, RulesDep, SessionDep, after_commit
 from doorstep_shared.errors import PROBLEM_JSON
+from doorstep_shared.security.guard import require
+from doorstep_shared.security.principal import Principal, Scope
 
 router = APIRouter(prefix="/v1", tags=["arrangements"])
 _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
@@ -60,6 +63,7 @@ _PROPOSAL_EXAMPLES = {
 
 @router.post(
     "/cases/{case_id}/arrangements",
+    dependencies=[require(Scope.CASES_WRITE)],
     response_model=ArrangementRead,
     status_code=201,
     summary="Propose a repayment arrangement",
@@ -102,6 +106,7 @@ async def post_arrangement(
 
 @router.get(
     "/cases/{case_id}/arrangements",
+    dependencies=[require(Scope.CASES_READ)],
     response_model=ArrangementList,
     summary="List a case's arrangements with their schedules",
     description=(
@@ -124,7 +129,8 @@ async def list_arrangements(case_id: uuid.UUID, session: SessionDep) -> Arrangem
     description=(
         "Approves and activates a proposed arrangement: its schedule becomes the instalments "
         "due, and collection contact and the ladder pause while it runs. Amounts above the "
-        "product's supervisor_approval_above need approver_role supervisor. Terms that no "
+        "product's supervisor_approval_above need approver_role supervisor, which only a "
+        "credential with `arrangements:approve` may claim. Terms that no "
         "longer fit the case (first date passed, amount above what is now due) are refused; "
         "reject them and propose again. If-Match takes the ETag of the arrangement's case."
     ),
@@ -142,6 +148,7 @@ async def list_arrangements(case_id: uuid.UUID, session: SessionDep) -> Arrangem
     },
 )
 async def approve_arrangement(
+    caller: Annotated[Principal, require(Scope.CASES_WRITE)],
     arrangement_id: uuid.UUID,
     body: ArrangementApprove,
     rules: RulesDep,
@@ -150,7 +157,13 @@ async def approve_arrangement(
 ) -> ArrangementRead:
     ctx = await _decision_context(rules, arrangement_id, if_match)
     arrangement = await arrangement_to_decide(rules.session, arrangement_id)
-    await approve(ctx, arrangement, approver=body.approver, approver_role=body.approver_role)
+    await approve(
+        ctx,
+        arrangement,
+        approver=body.approver,
+        approver_role=credential_role(body.approver_role, caller.has(Scope.ARRANGEMENTS_APPROVE)),
+        actor=caller.subject,
+    )
     instalments = await instalments_of(rules.session, arrangement)
     await rules.session.commit()
     after_commit(request)
@@ -175,6 +188,7 @@ async def approve_arrangement(
     },
 )
 async def reject_arrangement(
+    caller: Annotated[Principal, require(Scope.CASES_WRITE)],
     arrangement_id: uuid.UUID,
     body: ArrangementReject,
     rules: RulesDep,
@@ -183,7 +197,7 @@ async def reject_arrangement(
 ) -> ArrangementRead:
     ctx = await _decision_context(rules, arrangement_id, if_match)
     arrangement = await arrangement_to_decide(rules.session, arrangement_id)
-    await reject(ctx, arrangement, approver=body.approver, reason=body.reason)
+    await reject(ctx, arrangement, approver=body.approver, reason=body.reason, actor=caller.subject)
     await rules.session.commit()
     after_commit(request)
     return ArrangementRead.of(arrangement, [])

@@ -31,6 +31,7 @@ from doorstep_case_api.arrangements.exceptions import (
 from doorstep_case_api.arrangements.models import Arrangement, ArrangementInstalment
 from doorstep_case_api.arrangements.repository import ArrangementRepository
 from doorstep_case_api.arrangements.schedule import Frequency, instalment_schedule
+from doorstep_case_api.audit_trail import record_decision
 from doorstep_case_api.cases.context import CaseContext
 from doorstep_case_api.cases.exceptions import CaseNotFoundError
 from doorstep_case_api.cases.progression import advance
@@ -101,10 +102,27 @@ async def propose(
     return arrangement
 
 
+def credential_role(claimed: ApproverRole, may_supervise: bool) -> ApproverRole:
+    """The role an approval counts with: never more than the caller's credential grants."""
+    if claimed == "supervisor" and not may_supervise:
+        raise SupervisorApprovalRequiredError(
+            "approver_role supervisor needs a credential with the arrangements:approve scope."
+        )
+    return claimed
+
+
 async def approve(
-    ctx: CaseContext, arrangement: Arrangement, *, approver: str, approver_role: ApproverRole
+    ctx: CaseContext,
+    arrangement: Arrangement,
+    *,
+    approver: str,
+    approver_role: ApproverRole,
+    actor: str | None = None,
 ) -> Arrangement:
-    """Approve and activate a proposed arrangement: its schedule becomes the instalments due."""
+    """Approve and activate a proposed arrangement: its schedule becomes the instalments due.
+
+    ``actor`` is who the audit log names (the authenticated caller); ``approver`` if none.
+    """
     _ensure_transition(arrangement, "approve")
     _ensure_open(ctx)
     threshold = ctx.policy.arrangements.supervisor_approval_above
@@ -141,12 +159,19 @@ async def approve(
         f"{_describe(arrangement)} approved by {approver} ({approver_role}) and active; "
         "collection is paused while it runs.",
     )
+    await _audit(ctx, arrangement, "arrangement.approved", actor or approver, approver_role)
     return arrangement
 
 
 async def reject(
-    ctx: CaseContext, arrangement: Arrangement, *, approver: str, reason: str
+    ctx: CaseContext,
+    arrangement: Arrangement,
+    *,
+    approver: str,
+    reason: str,
+    actor: str | None = None,
 ) -> Arrangement:
+    """Reject a proposed arrangement; ``actor`` as in ``approve``."""
     _ensure_transition(arrangement, "reject")
     arrangement.status = "rejected"
     arrangement.decided_by = approver
@@ -154,6 +179,7 @@ async def reject(
     arrangement.ended_on = ctx.business_date
     await ArrangementRepository(ctx.session).flush()
     await _record(ctx, arrangement, f"{_describe(arrangement)} rejected by {approver}: {reason}")
+    await _audit(ctx, arrangement, "arrangement.rejected", actor or approver, None)
     return arrangement
 
 
@@ -324,6 +350,31 @@ async def _record(ctx: CaseContext, arrangement: Arrangement, summary: str) -> N
         kind=arrangement.kind,
         arrangement_status=arrangement.status,
         amount=to_minor_digits(arrangement.amount, arrangement.currency),
+    )
+
+
+async def _audit(
+    ctx: CaseContext,
+    arrangement: Arrangement,
+    action: str,
+    actor: str,
+    approver_role: ApproverRole | None,
+) -> None:
+    # The amount is what the approval rule weighed (supervisor_approval_above); the rejection
+    # reason is free text and stays on the arrangement.
+    await record_decision(
+        ctx.session,
+        actor=actor,
+        action=action,
+        case_id=ctx.case.id,
+        details={
+            "arrangement_id": str(arrangement.id),
+            "kind": arrangement.kind,
+            "amount": str(to_minor_digits(arrangement.amount, arrangement.currency)),
+            "currency": arrangement.currency,
+            "decided_by": arrangement.decided_by,
+            "approver_role": approver_role,
+        },
     )
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import Field
 
+from doorstep_case_api.cases.contact_access import ContactReader
 from doorstep_case_api.cases.repository import CaseFilter
 from doorstep_case_api.cases.schemas import (
     CaseContact,
@@ -19,12 +20,18 @@ from doorstep_case_api.cases.schemas import (
     TimelineEntryRead,
 )
 from doorstep_case_api.cases.service import CaseQueryService, summarize
-from doorstep_case_api.dependencies import SessionDep, require_service_token
+from doorstep_case_api.dependencies import PersonalDataDep, SessionDep
 from doorstep_case_api.operations.concurrency import set_etag
 from doorstep_shared.errors import PROBLEM_JSON
 from doorstep_shared.events.contracts import HoldType
+from doorstep_shared.security.guard import require, require_any
+from doorstep_shared.security.principal import Principal, Scope
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
+ContactReaderDep = Annotated[
+    Principal,
+    require_any(Scope.PII_READ, Scope.CASES_READ, Scope.CONTACT_NOTIFY, Scope.CONTACT_VISIT),
+]
 _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 
 SortParam = Literal[
@@ -95,6 +102,7 @@ refused with 400.
 
 @router.get(
     "",
+    dependencies=[require(Scope.CASES_READ)],
     response_model=CasePage,
     summary="List cases",
     description=LIST_DESCRIPTION,
@@ -118,6 +126,7 @@ async def list_cases(
 
 @router.get(
     "/{case_id}",
+    dependencies=[require(Scope.CASES_READ)],
     response_model=CaseRead,
     summary="Get a case with its timeline",
     description=(
@@ -151,17 +160,28 @@ async def get_case(case_id: uuid.UUID, session: SessionDep, response: Response) 
 @router.get(
     "/{case_id}/contact",
     response_model=CaseContact,
-    summary="Contact data for a case (services only)",
+    summary="Contact data for a case, shaped to the caller",
     description=(
-        "The customer's contact data, for the notifier and scheduler. Requires the service "
-        "credential (Authorization: Bearer ...)."
+        "The customer's contact data. `pii:read` sees every field; the notifier's credential "
+        "(`contact:notify`) gets name, phone, e-mail and postal address; the scheduler's "
+        "(`contact:visit`) name, postal address and coordinates; `cases:read` alone gets "
+        "masked values (`masked: true`). Every unmasked field served is written to the audit "
+        "log with the caller and the `X-Purpose` header."
     ),
-    dependencies=[Depends(require_service_token)],
     responses={
-        401: {"description": "Missing or wrong service credential.", **_problem},
         404: {"description": "No such case.", **_problem},
         422: {"description": "The case id is not a UUID.", **_problem},
     },
 )
-async def get_case_contact(case_id: uuid.UUID, session: SessionDep) -> CaseContact:
-    return await CaseQueryService(session).contact(case_id)
+async def get_case_contact(
+    case_id: uuid.UUID,
+    session: SessionDep,
+    personal_data: PersonalDataDep,
+    caller: ContactReaderDep,
+    purpose: Annotated[
+        str | None,
+        Header(alias="X-Purpose", max_length=100, description="Why the data is read (audited)."),
+    ] = None,
+) -> CaseContact:
+    async with session.begin():
+        return await ContactReader(session, personal_data).read(case_id, caller, purpose)

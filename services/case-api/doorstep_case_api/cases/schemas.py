@@ -211,3 +211,7 @@ class CaseContact(BaseModel):
     address: CaseContactAddress
     timezone: str
     preferred_language: str
+    masked: bool = Field(
+        default=False,
+        description="True when the caller may not see personal data: values are masked.",
+    )

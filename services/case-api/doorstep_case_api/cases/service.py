@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from doorstep_case_api.accounts.personal_data import PersonalDataCodec
 from doorstep_case_api.cases.events import arrears_of, charges_of
 from doorstep_case_api.cases.exceptions import CaseNotFoundError, InvalidCursorError
 from doorstep_case_api.cases.models import Case, TimelineEntry
@@ -146,24 +147,25 @@ class CaseQueryService:
             arrangement_active=await self._cases.has_active_arrangement(case_id),
         )
 
-    async def contact(self, case_id: uuid.UUID) -> CaseContact:
+    async def contact(self, case_id: uuid.UUID, personal_data: PersonalDataCodec) -> CaseContact:
         customer = await self._cases.customer_of_case(case_id)
         if customer is None:
             raise CaseNotFoundError(f"no case {case_id}")
+        plain = personal_data.decrypt(customer)
         return CaseContact(
             case_id=case_id,
-            name=customer.name,
-            phone=customer.phone,
-            email=customer.email,
+            name=plain.name,
+            phone=plain.phone,
+            email=plain.email,
             address=CaseContactAddress(
-                line1=customer.address_line1,
-                line2=customer.address_line2,
-                city=customer.city,
+                line1=plain.address_line1,
+                line2=plain.address_line2,
+                city=plain.city,
                 region=customer.region,
-                postal_code=customer.postal_code,
+                postal_code=plain.postal_code,
                 country=customer.country,
-                latitude=customer.latitude,
-                longitude=customer.longitude,
+                latitude=plain.latitude,
+                longitude=plain.longitude,
             ),
             timezone=customer.timezone,
             preferred_language=customer.preferred_language,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 
@@ -16,6 +16,8 @@ from doorstep_case_api.evaluation.schemas import (
 )
 from doorstep_case_api.evaluation.service import DailyEvaluation
 from doorstep_shared.errors import PROBLEM_JSON
+from doorstep_shared.security.guard import require
+from doorstep_shared.security.principal import Principal, Scope
 
 router = APIRouter(prefix="/v1", tags=["operations"])
 _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
@@ -23,6 +25,7 @@ _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 
 @router.get(
     "/business-date",
+    dependencies=[require(Scope.CASES_READ)],
     response_model=BusinessDateRead,
     summary="Today's business date",
     description="The date all evaluation uses: pinned by operations, or the bank's calendar day.",
@@ -40,9 +43,14 @@ async def get_business_date(session: SessionDep, settings: SettingsDep) -> Busin
     responses={422: {"description": "Not a date.", **_problem}},
 )
 async def pin_business_date(
-    body: BusinessDateUpdate, session: SessionDep, settings: SettingsDep
+    caller: Annotated[Principal, require(Scope.ADMIN)],
+    body: BusinessDateUpdate,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> BusinessDateRead:
-    pinned = await BusinessDateService(session, settings.bank_timezone).pin(body.business_date)
+    pinned = await BusinessDateService(session, settings.bank_timezone).pin(
+        body.business_date, actor=caller.subject
+    )
     await session.commit()
     return BusinessDateRead(business_date=pinned, pinned=True)
 
@@ -53,14 +61,21 @@ async def pin_business_date(
     summary="Follow the bank's calendar again",
     description="Unpins the business date: it becomes today in the bank's time zone.",
 )
-async def unpin_business_date(session: SessionDep, settings: SettingsDep) -> BusinessDateRead:
-    today = await BusinessDateService(session, settings.bank_timezone).follow_calendar()
+async def unpin_business_date(
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: Annotated[Principal, require(Scope.ADMIN)],
+) -> BusinessDateRead:
+    today = await BusinessDateService(session, settings.bank_timezone).follow_calendar(
+        actor=caller.subject
+    )
     await session.commit()
     return BusinessDateRead(business_date=today, pinned=False)
 
 
 @router.post(
     "/evaluations",
+    dependencies=[require(Scope.ADMIN)],
     response_model=EvaluationRead,
     summary="Run the daily evaluation now",
     description=(

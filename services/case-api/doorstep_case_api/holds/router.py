@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 
@@ -25,6 +25,8 @@ from doorstep_case_api.holds.service import (
 )
 from doorstep_case_api.operations.concurrency import check_if_match, set_etag
 from doorstep_shared.errors import PROBLEM_JSON
+from doorstep_shared.security.guard import require
+from doorstep_shared.security.principal import Principal, Scope
 
 router = APIRouter(prefix="/v1/cases")
 _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
@@ -54,6 +56,7 @@ _INVALID: Responses = {422: {"description": "Invalid body (values are not echoed
     },
 )
 async def post_hold(
+    caller: Annotated[Principal, require(Scope.CASES_WRITE)],
     case_id: uuid.UUID,
     body: HoldCreate,
     rules: RulesDep,
@@ -69,6 +72,7 @@ async def post_hold(
         reason=body.reason,
         ends_on=body.ends_on,
         placed_by=body.placed_by,
+        actor=caller.subject,
     )
     await rules.session.commit()
     after_commit(request)
@@ -78,6 +82,7 @@ async def post_hold(
 
 @router.get(
     "/{case_id}/holds",
+    dependencies=[require(Scope.CASES_READ)],
     response_model=HoldList,
     tags=["holds"],
     summary="List a case's holds",
@@ -107,6 +112,7 @@ async def get_holds(case_id: uuid.UUID, session: SessionDep, response: Response)
     },
 )
 async def post_lift(
+    caller: Annotated[Principal, require(Scope.CASES_WRITE)],
     case_id: uuid.UUID,
     hold_id: uuid.UUID,
     body: HoldLift,
@@ -118,7 +124,14 @@ async def post_lift(
     ctx = await rules.locked(case_id)
     check_if_match(if_match, ctx.case)
     hold = await find_hold(ctx, hold_id)
-    await lift_hold(ctx, hold, reason=body.reason, lifted_by=body.lifted_by, because="operations")
+    await lift_hold(
+        ctx,
+        hold,
+        reason=body.reason,
+        lifted_by=body.lifted_by,
+        because="operations",
+        actor=caller.subject,
+    )
     await rules.session.commit()
     after_commit(request)
     set_etag(response, ctx.case)
@@ -143,6 +156,7 @@ async def post_lift(
     },
 )
 async def put_vulnerability(
+    caller: Annotated[Principal, require(Scope.CASES_WRITE)],
     case_id: uuid.UUID,
     body: VulnerabilityUpdate,
     rules: RulesDep,
@@ -152,7 +166,7 @@ async def put_vulnerability(
 ) -> VulnerabilityRead:
     ctx = await rules.locked(case_id)
     check_if_match(if_match, ctx.case)
-    if await set_vulnerability(ctx, category=body.category, note=body.note):
+    if await set_vulnerability(ctx, category=body.category, note=body.note, actor=caller.subject):
         await rules.session.commit()
         after_commit(request)
     set_etag(response, ctx.case)
@@ -168,6 +182,7 @@ async def put_vulnerability(
     responses={**_NOT_FOUND, **_STALE},
 )
 async def delete_vulnerability(
+    caller: Annotated[Principal, require(Scope.CASES_WRITE)],
     case_id: uuid.UUID,
     rules: RulesDep,
     request: Request,
@@ -176,7 +191,7 @@ async def delete_vulnerability(
 ) -> VulnerabilityRead:
     ctx = await rules.locked(case_id)
     check_if_match(if_match, ctx.case)
-    if await clear_vulnerability(ctx):
+    if await clear_vulnerability(ctx, actor=caller.subject):
         await rules.session.commit()
         after_commit(request)
     set_etag(response, ctx.case)

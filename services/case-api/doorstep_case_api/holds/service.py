@@ -15,6 +15,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from doorstep_case_api.audit_trail import record_decision
 from doorstep_case_api.cases.context import CaseContext
 from doorstep_case_api.cases.exceptions import CaseNotFoundError
 from doorstep_case_api.cases.models import Case
@@ -71,8 +72,12 @@ async def place_hold(
     reason: str,
     ends_on: date | None,
     placed_by: str,
+    actor: str | None = None,
 ) -> Hold:
-    """Pause all collection on the case from today's business date."""
+    """Pause all collection on the case from today's business date.
+
+    ``actor`` is who the audit log names (the authenticated caller); ``placed_by`` if none.
+    """
     case = ctx.case
     if case.status != "open":
         raise CaseClosedError(f"case {case.id} is {case.status}; holds apply to open cases.")
@@ -110,16 +115,36 @@ async def place_hold(
         freezes_fees=rule.freezes_fees,
         ends_on=ends_on,
     )
+    await record_decision(
+        ctx.session,
+        actor=actor or placed_by,
+        action="hold.placed",
+        case_id=case.id,
+        details={
+            "hold_id": str(hold.id),
+            "hold_type": hold_type,
+            "freezes_fees": rule.freezes_fees,
+            "ends_on": None if ends_on is None else ends_on.isoformat(),
+            "placed_by": placed_by,
+        },
+    )
     return hold
 
 
 async def lift_hold(
-    ctx: CaseContext, hold: Hold, *, reason: str, lifted_by: str, because: LiftCause
+    ctx: CaseContext,
+    hold: Hold,
+    *,
+    reason: str,
+    lifted_by: str,
+    because: LiftCause,
+    actor: str | None = None,
 ) -> None:
     """End the hold; collection resumes if no other hold or arrangement pauses it.
 
     ``hold`` must be loaded in ``ctx.session`` (``find_hold``): changes to a row from another
-    session would be lost without a sound.
+    session would be lost without a sound. ``actor`` is who the audit log names; ``lifted_by``
+    if none.
     """
     if hold not in ctx.session:
         raise ValueError("lift_hold needs the hold loaded in the case context's session")
@@ -142,6 +167,18 @@ async def lift_hold(
         lifted_because=because,
     )
     await advance(ctx)
+    await record_decision(
+        ctx.session,
+        actor=actor or lifted_by,
+        action="hold.lifted",
+        case_id=ctx.case.id,
+        details={
+            "hold_id": str(hold.id),
+            "hold_type": hold.hold_type,
+            "lifted_by": lifted_by,
+            "because": because,
+        },
+    )
 
 
 async def expire_holds(ctx: CaseContext) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 
@@ -24,6 +24,8 @@ from doorstep_case_api.legal.service import (
 )
 from doorstep_case_api.operations.concurrency import check_if_match, set_etag
 from doorstep_shared.errors import PROBLEM_JSON
+from doorstep_shared.security.guard import require
+from doorstep_shared.security.principal import Principal, Scope
 
 router = APIRouter(prefix="/v1/cases", tags=["legal"])
 _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
@@ -46,6 +48,7 @@ def _read(referral: LegalReferral, dossier: Dossier) -> LegalReferralRead:
 
 @router.get(
     "/{case_id}/legal-referral",
+    dependencies=[require(Scope.CASES_READ)],
     response_model=LegalReferralRead,
     summary="Get the case's legal referral and dossier",
     description=(
@@ -75,6 +78,7 @@ async def get_legal_referral(
     responses=_DECISION_ERRORS,
 )
 async def confirm_legal_referral(
+    caller: Annotated[Principal, require(Scope.CASES_WRITE)],
     case_id: uuid.UUID,
     body: LegalReferralConfirm,
     rules: RulesDep,
@@ -84,7 +88,9 @@ async def confirm_legal_referral(
 ) -> LegalReferralRead:
     ctx = await rules.locked(case_id)
     check_if_match(if_match, ctx.case)
-    referral = await confirm_referral(ctx, decided_by=body.decided_by, reason=body.reason)
+    referral = await confirm_referral(
+        ctx, decided_by=body.decided_by, reason=body.reason, actor=caller.subject
+    )
     dossier = await build_dossier(rules.session, ctx.case, rules.business_date)
     await rules.session.commit()
     after_commit(request)
@@ -104,6 +110,7 @@ async def confirm_legal_referral(
     responses=_DECISION_ERRORS,
 )
 async def return_legal_referral(
+    caller: Annotated[Principal, require(Scope.CASES_WRITE)],
     case_id: uuid.UUID,
     body: LegalReferralReturn,
     rules: RulesDep,
@@ -113,7 +120,9 @@ async def return_legal_referral(
 ) -> LegalReferralRead:
     ctx = await rules.locked(case_id)
     check_if_match(if_match, ctx.case)
-    referral = await return_referral(ctx, decided_by=body.decided_by, reason=body.reason)
+    referral = await return_referral(
+        ctx, decided_by=body.decided_by, reason=body.reason, actor=caller.subject
+    )
     dossier = await build_dossier(rules.session, ctx.case, rules.business_date)
     await rules.session.commit()
     after_commit(request)

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from doorstep_case_api.audit_trail import record_decision
 from doorstep_case_api.cases.context import CaseContext
 from doorstep_case_api.cases.events import arrears_of, charges_of
 from doorstep_case_api.cases.exceptions import CaseNotFoundError
@@ -182,9 +183,12 @@ async def current_referral(
 
 
 async def confirm_referral(
-    ctx: CaseContext, *, decided_by: str, reason: str | None
+    ctx: CaseContext, *, decided_by: str, reason: str | None, actor: str | None = None
 ) -> LegalReferral:
-    """Hand the case over: the dossier as it stands today is stored on the referral."""
+    """Hand the case over: the dossier as it stands today is stored on the referral.
+
+    ``actor`` is who the audit log names (the authenticated caller); ``decided_by`` if none.
+    """
     referral = await _referral_in_review(ctx)
     dossier = await build_dossier(ctx.session, ctx.case, ctx.business_date)
     _decide(referral, "confirmed", decided_by, reason)
@@ -199,11 +203,15 @@ async def confirm_referral(
         referral_id=referral.id,
         decision="confirmed",
     )
+    await _audit(ctx, referral, actor or decided_by, stage=ctx.case.stage)
     return referral
 
 
-async def return_referral(ctx: CaseContext, *, decided_by: str, reason: str) -> LegalReferral:
-    """Send the case back to the stage it came from; collection resumes there."""
+async def return_referral(
+    ctx: CaseContext, *, decided_by: str, reason: str, actor: str | None = None
+) -> LegalReferral:
+    """Send the case back to the stage it came from; collection resumes there (``actor`` as
+    in ``confirm_referral``)."""
     referral = await _referral_in_review(ctx)
     case = ctx.case
     back_to = await _stage_before_legal(ctx)
@@ -226,6 +234,7 @@ async def return_referral(ctx: CaseContext, *, decided_by: str, reason: str) -> 
     case.broken_arrangements = 0
     case.visit_attempted_on = None
     await enter_stage(ctx, Step(back_to, f"returned from legal review by {decided_by}: {reason}"))
+    await _audit(ctx, referral, actor or decided_by, stage=back_to.name)
     return referral
 
 
@@ -251,6 +260,21 @@ async def _stage_before_legal(ctx: CaseContext) -> StagePolicy:
 
 def _known(policy: ProductPolicy, stage: str) -> bool:
     return any(s.name == stage for s in policy.stages)
+
+
+async def _audit(ctx: CaseContext, referral: LegalReferral, actor: str, *, stage: str) -> None:
+    # The reason is free text about the customer; it stays on the referral.
+    await record_decision(
+        ctx.session,
+        actor=actor,
+        action=f"legal_referral.{referral.status}",
+        case_id=ctx.case.id,
+        details={
+            "referral_id": str(referral.id),
+            "decided_by": referral.decided_by,
+            "stage": stage,
+        },
+    )
 
 
 def _decide(referral: LegalReferral, status: str, decided_by: str, reason: str | None) -> None:

@@ -1,6 +1,6 @@
 """Idempotency-Key on every POST under /v1: a retried request gets the first answer again.
 
-A POST with an ``Idempotency-Key`` header claims (key, method + path) by inserting a
+A POST with an ``Idempotency-Key`` header claims (key, caller + method + path) by inserting a
 placeholder row in its own short transaction, runs, and then stores its status, headers and
 body. The same key with the same request (SHA-256 of method, path, query and body) replays the
 stored answer with ``Idempotent-Replayed: true`` without running the request again; with
@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from doorstep_case_api.operations.models import IdempotencyRecord
 from doorstep_shared.clock import utc_now
 from doorstep_shared.db.dialect import upsert_insert
-from doorstep_shared.errors import problem_response
+from doorstep_shared.errors import problem_instance, problem_response
 
 logger = logging.getLogger(__name__)
 
@@ -165,10 +165,15 @@ class IdempotencyMiddleware:
                 "Idempotency-Key must be 1 to 128 printable ASCII characters.",
             )
             return
+        caller = await _caller(scope)
+        if caller is None:
+            # No valid credential: the app answers 401 and nothing is claimed or replayed.
+            await self.app(scope, receive, send)
+            return
         body = await _read_body(receive)
         if body is None:
             return  # the client went away before sending its request
-        route = _route(scope)
+        route = _route(scope, caller)
         records = _Records(scope["app"].state.sessionmaker)
         outcome = await records.claim(key, route, _request_hash(scope, body), self._abandoned_after)
         if outcome.kind == "replay" and outcome.record is not None:
@@ -285,12 +290,21 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _route(scope: Scope) -> str:
-    route = f"{scope['method']} {scope['path']}"
+async def _caller(scope: Scope) -> str | None:
+    """The credential's subject: keys are per caller, so nobody replays another's answer."""
+    scheme, _, token = (_header(scope, b"authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    principal = await scope["app"].state.authenticator.authenticate(token)
+    return None if principal is None else str(principal.subject)
+
+
+def _route(scope: Scope, caller: str) -> str:
+    route = f"{caller} {scope['method']} {scope['path']}"
     if len(route) <= _ROUTE_LENGTH:
         return route
-    # Longer than the column: a digest still names exactly one path.
-    return f"{scope['method']} sha256:{hashlib.sha256(scope['path'].encode()).hexdigest()}"
+    # Longer than the column: a digest still names exactly one caller and path.
+    return f"{scope['method']} sha256:{hashlib.sha256(route.encode()).hexdigest()}"
 
 
 def _request_hash(scope: Scope, body: bytes) -> str:
@@ -330,7 +344,7 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
 async def _problem(
     scope: Scope, receive: Receive, send: Send, status: int, slug: str, title: str, detail: str
 ) -> None:
-    response = problem_response(status, slug, title, detail, scope["path"])
+    response = problem_response(status, slug, title, detail, problem_instance())
     await response(scope, receive, send)
 
 

@@ -13,6 +13,8 @@ from doorstep_case_api.operations.schemas import PortfolioSummary
 from doorstep_case_api.operations.summary_service import PortfolioSummaryService
 from doorstep_case_api.policy.model import CollectionPolicy
 from doorstep_shared.errors import PROBLEM_JSON
+from doorstep_shared.security.guard import require
+from doorstep_shared.security.principal import Scope
 
 router = APIRouter(prefix="/v1/portfolio", tags=["operations"])
 _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
@@ -43,6 +45,7 @@ denominator is 0.
 
 @router.get(
     "/summary",
+    dependencies=[require(Scope.CASES_READ)],
     response_model=PortfolioSummary,
     summary="Portfolio summary",
     description=SUMMARY_DESCRIPTION,

@@ -13,6 +13,8 @@ from doorstep_case_api.payments.schemas import AllocationRead, PaymentIn, Paymen
 from doorstep_case_api.payments.service import PaymentOutcome, PaymentService
 from doorstep_shared.errors import PROBLEM_JSON
 from doorstep_shared.money import to_minor_digits
+from doorstep_shared.security.guard import require
+from doorstep_shared.security.principal import Scope
 
 router = APIRouter(prefix="/v1/accounts", tags=["payments"])
 
@@ -22,6 +24,7 @@ _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 
 @router.post(
     "/{account_id}/payments",
+    dependencies=[require(Scope.ACCOUNTS_WRITE)],
     response_model=PaymentResult,
     status_code=201,
     summary="Report a payment received on an account",

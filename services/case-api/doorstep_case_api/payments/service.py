@@ -62,7 +62,7 @@ class PaymentService:
         """
         account = await self._payments.lock_account(account_id)
         if account is None:
-            raise AccountNotFoundError(f"no account {account_id}")
+            raise AccountNotFoundError("no such account")
         request_hash = payment.request_hash()
         earlier = await self._payments.by_reference(account_id, payment.payment_reference)
         if earlier is not None:

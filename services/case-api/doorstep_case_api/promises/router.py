@@ -15,6 +15,8 @@ from doorstep_case_api.promises.service import (
     record_promise,
 )
 from doorstep_shared.errors import PROBLEM_JSON
+from doorstep_shared.security.guard import require
+from doorstep_shared.security.principal import Scope
 
 router = APIRouter(prefix="/v1", tags=["promises"])
 _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
@@ -22,6 +24,7 @@ _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 
 @router.post(
     "/cases/{case_id}/promises",
+    dependencies=[require(Scope.CASES_WRITE)],
     response_model=PromiseRead,
     status_code=201,
     summary="Record a promise to pay",
@@ -69,6 +72,7 @@ async def post_promise(
 
 @router.get(
     "/cases/{case_id}/promises",
+    dependencies=[require(Scope.CASES_READ)],
     response_model=PromiseList,
     summary="List a case's promises to pay",
     description="Every promise on the case, oldest first, with what was paid towards it.",

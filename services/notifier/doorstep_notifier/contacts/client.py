@@ -21,11 +21,15 @@ class CaseApiContacts:
     """``GET {case_api_url}/v1/cases/{case_id}/contact``. Close with :meth:`aclose`."""
 
     def __init__(self, settings: NotifierSettings) -> None:
-        token = settings.service_token.get_secret_value()
+        token = settings.case_api_token.get_secret_value()
         self._http = httpx.AsyncClient(
             base_url=settings.case_api_url,
             timeout=settings.contact_timeout_seconds,
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/json",
+                "X-Purpose": "overdue-notice",
+            },
             follow_redirects=False,
         )
 

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-_HIDDEN = "***"
+from doorstep_shared.security.masking import HIDDEN as _HIDDEN
+from doorstep_shared.security.masking import mask_email, mask_phone
 
-
-def mask_phone(phone: str) -> str:
-    """``+8613800138000`` -> ``+86*******8000``: the country prefix and last four digits."""
-    if len(phone) <= 8:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-
-
-def mask_email(email: str) -> str:
-    """``li.wei@example.com`` -> ``l***@example.com``."""
-    local, at, domain = email.rpartition("@")
-    if not at or not local:
-        return _HIDDEN
-    return f"{local[0]}{_HIDDEN}@{domain}"
+__all__ = ["mask_email", "mask_phone", "mask_postal", "mask_recipient"]
 
 
 def mask_postal(recipient: str) -> str:

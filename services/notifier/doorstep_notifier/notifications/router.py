@@ -12,6 +12,8 @@ from doorstep_notifier.notifications.models import NotificationStatus
 from doorstep_notifier.notifications.schemas import NotificationPage, NotificationRead
 from doorstep_notifier.notifications.service import NotificationQueryService
 from doorstep_shared.errors import PROBLEM_JSON
+from doorstep_shared.security.guard import require
+from doorstep_shared.security.principal import Scope
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
@@ -19,6 +21,7 @@ _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 
 @router.get(
     "",
+    dependencies=[require(Scope.CASES_READ)],
     response_model=NotificationPage,
     summary="List notifications",
     description=(
@@ -41,6 +44,7 @@ async def list_notifications(
 
 @router.get(
     "/{notification_id}",
+    dependencies=[require(Scope.CASES_READ)],
     response_model=NotificationRead,
     summary="Get a notification with its message",
     description=(

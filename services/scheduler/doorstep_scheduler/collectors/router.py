@@ -10,6 +10,8 @@ from doorstep_scheduler.collectors.schemas import CollectorCreate, CollectorList
 from doorstep_scheduler.collectors.service import CollectorService
 from doorstep_scheduler.dependencies import SessionDep
 from doorstep_shared.errors import PROBLEM_JSON
+from doorstep_shared.security.guard import require
+from doorstep_shared.security.principal import Scope
 
 router = APIRouter(prefix="/v1/collectors", tags=["collectors"])
 _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
@@ -17,6 +19,7 @@ _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 
 @router.get(
     "",
+    dependencies=[require(Scope.VISITS_READ)],
     response_model=CollectorList,
     summary="List collectors",
     description="Every collector team, active or not, ordered by name.",
@@ -28,6 +31,7 @@ async def list_collectors(session: SessionDep) -> CollectorList:
 
 @router.post(
     "",
+    dependencies=[require(Scope.ADMIN)],
     response_model=CollectorRead,
     status_code=201,
     summary="Register a collector",

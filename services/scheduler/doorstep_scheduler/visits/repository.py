@@ -53,9 +53,16 @@ class VisitRepository:
         ]
 
     async def newest_first(
-        self, *, case_id: uuid.UUID | None, status: str | None, limit: int
+        self,
+        *,
+        case_id: uuid.UUID | None,
+        status: str | None,
+        limit: int,
+        collector_id: uuid.UUID | None = None,
     ) -> Sequence[Visit]:
         query = select(Visit)
+        if collector_id is not None:
+            query = query.where(Visit.collector_id == collector_id)
         if case_id is not None:
             query = query.where(Visit.case_id == case_id)
         if status is not None:

@@ -12,9 +12,14 @@ from doorstep_scheduler.visits.models import VisitStatus
 from doorstep_scheduler.visits.schemas import VisitList, VisitRead
 from doorstep_scheduler.visits.service import VisitQueryService
 from doorstep_shared.errors import PROBLEM_JSON
+from doorstep_shared.security.guard import require
+from doorstep_shared.security.principal import Principal, Scope
 
 router = APIRouter(prefix="/v1/visits", tags=["visits"])
 _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
+
+
+VisitReader = Annotated[Principal, require(Scope.VISITS_READ)]
 
 
 @router.get(
@@ -23,17 +28,21 @@ _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
     summary="List visits",
     description=(
         "Field visits, newest first, filtered by case and status. Unassigned visits carry the "
-        "reason no collector or slot was found."
+        "reason no collector or slot was found. A collector's credential (one bound to a "
+        "team) sees only that team's visits."
     ),
     responses={422: {"description": "Invalid filter.", **_problem}},
 )
 async def list_visits(
     session: SessionDep,
+    caller: VisitReader,
     case_id: uuid.UUID | None = None,
     status: VisitStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> VisitList:
-    visits = await VisitQueryService(session).find(case_id=case_id, status=status, limit=limit)
+    visits = await VisitQueryService(session).find(
+        case_id=case_id, status=status, limit=limit, team_id=caller.team_id
+    )
     return VisitList(items=[VisitRead.model_validate(v) for v in visits])
 
 
@@ -42,8 +51,9 @@ async def list_visits(
     response_model=VisitRead,
     summary="Get a visit",
     description="One field visit with its collector, window and, if any, why it is unassigned "
-    "or cancelled.",
-    responses={404: {"description": "No such visit.", **_problem}},
+    "or cancelled. Another team's visit is not found for a collector.",
+    responses={404: {"description": "No such visit (or not this team's).", **_problem}},
 )
-async def get_visit(visit_id: uuid.UUID, session: SessionDep) -> VisitRead:
-    return VisitRead.model_validate(await VisitQueryService(session).get(visit_id))
+async def get_visit(visit_id: uuid.UUID, session: SessionDep, caller: VisitReader) -> VisitRead:
+    found = await VisitQueryService(session).get(visit_id, team_id=caller.team_id)
+    return VisitRead.model_validate(found)

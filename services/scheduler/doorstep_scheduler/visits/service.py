@@ -160,13 +160,21 @@ class VisitQueryService:
     def __init__(self, session: AsyncSession) -> None:
         self._visits = VisitRepository(session)
 
-    async def get(self, visit_id: uuid.UUID) -> Visit:
+    async def get(self, visit_id: uuid.UUID, *, team_id: uuid.UUID | None = None) -> Visit:
+        """``team_id`` (a collector's own team) hides every other team's visit as not found."""
         visit = await self._visits.get(visit_id)
-        if visit is None:
+        if visit is None or (team_id is not None and visit.collector_id != team_id):
             raise VisitNotFoundError(f"no visit {visit_id}")
         return visit
 
     async def find(
-        self, *, case_id: uuid.UUID | None, status: str | None, limit: int
+        self,
+        *,
+        case_id: uuid.UUID | None,
+        status: str | None,
+        limit: int,
+        team_id: uuid.UUID | None = None,
     ) -> Sequence[Visit]:
-        return await self._visits.newest_first(case_id=case_id, status=status, limit=limit)
+        return await self._visits.newest_first(
+            case_id=case_id, status=status, limit=limit, collector_id=team_id
+        )

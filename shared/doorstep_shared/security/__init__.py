@@ -1,0 +1,1 @@
+"""Authentication, authorisation, personal-data protection: used by every service."""
