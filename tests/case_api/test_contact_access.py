@@ -121,3 +121,43 @@ async def test_pii_read_sees_everything(client: httpx.AsyncClient) -> None:
     assert body["address"]["longitude"] == pytest.approx(121.4737)
     [entry] = await audit_rows(client)
     assert len(entry["details"]["fields"]) >= 8  # type: ignore[index]
+
+
+async def test_cases_are_found_by_phone_or_national_id_and_the_lookup_is_audited(
+    client: httpx.AsyncClient,
+) -> None:
+    case_id = await open_case(client)
+    token = await issue_key(client.app, [Scope.CASES_READ, Scope.PII_READ])  # type: ignore[attr-defined]
+    found = await client.post(
+        "/v1/cases/lookup", json={"phone": "+86 138 0013 8000"}, headers=bearer(token)
+    )
+    assert found.status_code == 200, found.text
+    assert [item["id"] for item in found.json()["items"]] == [case_id]
+    nobody = await client.post(
+        "/v1/cases/lookup", json={"phone": "+8613900000000"}, headers=bearer(token)
+    )
+    assert nobody.json()["items"] == []
+    both = await client.post(
+        "/v1/cases/lookup",
+        json={"phone": "+8613800138000", "national_id": "X"},
+        headers=bearer(token),
+    )
+    assert both.status_code == 422
+    assert "+8613800138000" not in both.text
+    # Without pii:read a search by personal data is refused.
+    reader = await issue_key(client.app, [Scope.CASES_READ])  # type: ignore[attr-defined]
+    refused = await client.post(
+        "/v1/cases/lookup", json={"phone": "+8613800138000"}, headers=bearer(reader)
+    )
+    assert refused.status_code == 403
+    async with client.app.state.engine.connect() as conn:  # type: ignore[attr-defined]
+        rows = (
+            await conn.execute(
+                select(audit_table).where(audit_table.c.action == "customer.looked_up")
+            )
+        ).all()
+    assert [(row.details["by"], row.details["cases_found"]) for row in rows] == [
+        ("phone", 1),
+        ("phone", 0),
+    ]
+    assert all("138" not in str(row.details) for row in rows)

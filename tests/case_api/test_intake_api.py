@@ -17,7 +17,14 @@ from doorstep_case_api.db import inbox_table, outbox_table
 from doorstep_case_api.main import create_app
 from doorstep_case_api.settings import CaseApiSettings
 from doorstep_shared.clock import utc_now
-from doorstep_shared.events.contracts import NotificationSent, to_envelope
+from doorstep_shared.events.contracts import (
+    ContactDecisionFacts,
+    NotificationDeferred,
+    NotificationDelivered,
+    NotificationSent,
+    NotificationSuppressed,
+    to_envelope,
+)
 from doorstep_shared.messaging.consumer import transactional_handler
 from tests.support.apps import app_client, migrate
 
@@ -153,6 +160,78 @@ async def test_the_ladder_waits_for_the_notice_before_the_next_stage(
     assert "overdue notice sent" in changed["details"]["reason"]
     case_events = [e for e in timeline if e["source"] == "urn:doorstep:case-api"]
     assert [e["details"]["sequence"] for e in case_events] == [1, 2, 3, 4]
+
+
+async def test_contact_decisions_appear_on_the_timeline_with_rule_and_reason(
+    client: httpx.AsyncClient,
+) -> None:
+    case_id = (await client.put("/v1/accounts/ACC-1/delinquency", json=SNAPSHOT)).json()["case"][
+        "id"
+    ]
+    app = client.app  # type: ignore[attr-defined]
+    settings = app.state.settings
+    writeback = transactional_handler(
+        app.state.sessionmaker,
+        inbox_table,
+        "writeback",
+        status_writeback(app.state.policy, settings.bank_timezone, settings.event_source),
+    )
+    later = utc_now().replace(microsecond=0)
+    decision = ContactDecisionFacts(
+        outcome="deferred",
+        rule_id="cn.cba2026.night",
+        pack_id="cn",
+        pack_version="2026.1",
+        reason="23:10 Asia/Shanghai is outside 08:00-22:00",
+        not_before=later,
+        timezone_source="record",
+    )
+    notification_id = uuid.uuid4()
+    updates = [
+        NotificationDeferred(
+            case_id=case_id,
+            notification_id=notification_id,
+            channel="sms",
+            trigger_event_id="e1",
+            decision=decision,
+            deferred_at=utc_now(),
+        ),
+        NotificationSent(
+            case_id=case_id,
+            notification_id=notification_id,
+            channel="sms",
+            trigger_event_id="e1",
+            sent_at=utc_now(),
+        ),
+        NotificationDelivered(
+            case_id=case_id,
+            notification_id=notification_id,
+            channel="sms",
+            trigger_event_id="e1",
+            delivered_at=utc_now(),
+        ),
+        NotificationSuppressed(
+            case_id=case_id,
+            notification_id=uuid.uuid4(),
+            channel="sms",
+            trigger_event_id="e2",
+            decision=decision.model_copy(
+                update={"outcome": "suppressed", "rule_id": "hold", "not_before": None}
+            ),
+            suppressed_at=utc_now(),
+        ),
+    ]
+    for update in updates:
+        await writeback(to_envelope(update, "urn:doorstep:notifier"), update)
+    timeline = (await client.get(f"/v1/cases/{case_id}")).json()["timeline"]
+    summaries = {e["event_type"]: e["summary"] for e in timeline}
+    deferred = summaries["doorstep.notification.deferred.v1"]
+    assert "cn.cba2026.night" in deferred
+    assert "2026.1" in deferred
+    assert later.isoformat() in deferred
+    assert "outside 08:00-22:00" in deferred
+    assert "suppressed by rule hold" in summaries["doorstep.notification.suppressed.v1"]
+    assert summaries["doorstep.notification.delivered.v1"] == "Overdue notice delivered (sms)."
 
 
 async def test_zero_arrears_resolve_the_case(client: httpx.AsyncClient) -> None:

@@ -39,6 +39,7 @@ EXPECTED: dict[tuple[str, str, str], tuple[str, set[str] | frozenset[str]]] = {
     ("case-api", "POST", "/v1/accounts/{account_id}/payments"): ("all", {A.ACCOUNTS_WRITE}),
     ("case-api", "GET", "/v1/cases"): ("all", {A.CASES_READ}),
     ("case-api", "GET", "/v1/cases/{case_id}"): ("all", {A.CASES_READ}),
+    ("case-api", "POST", "/v1/cases/lookup"): ("all", {A.CASES_READ, A.PII_READ}),
     ("case-api", "GET", "/v1/cases/{case_id}/contact"): (
         C,
         {A.PII_READ, A.CASES_READ, A.CONTACT_NOTIFY, A.CONTACT_VISIT},

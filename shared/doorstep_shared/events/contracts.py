@@ -207,6 +207,56 @@ class NotificationFailed(StatusUpdate):
     failed_at: AwareDatetime
 
 
+class ContactDecisionFacts(BaseModel):
+    """The contact-rule engine's answer for one contact: which rule of which pack, and why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    outcome: Literal["allowed", "deferred", "suppressed"]
+    rule_id: str = Field(examples=["us.1006.6b1.hours"])
+    pack_id: str = Field(examples=["us"])
+    pack_version: str = Field(examples=["2026.1"])
+    reason: str = Field(description="Human-readable, in English; no personal data.")
+    not_before: AwareDatetime | None = Field(
+        default=None, description="When a deferred contact may happen."
+    )
+    timezone_source: str = Field(
+        description="Where the customer's zone came from: record, coordinates or phone."
+    )
+
+
+class NotificationDeferred(StatusUpdate):
+    """A notice waits for its lawful window; it goes out at ``decision.not_before``."""
+
+    event_type: ClassVar[str] = "doorstep.notification.deferred.v1"
+    notification_id: UUID
+    channel: str
+    trigger_event_id: str
+    decision: ContactDecisionFacts
+    deferred_at: AwareDatetime
+
+
+class NotificationSuppressed(StatusUpdate):
+    """A notice that must not be sent (hold, cease-contact, refused channel...)."""
+
+    event_type: ClassVar[str] = "doorstep.notification.suppressed.v1"
+    notification_id: UUID
+    channel: str
+    trigger_event_id: str
+    decision: ContactDecisionFacts
+    suppressed_at: AwareDatetime
+
+
+class NotificationDelivered(StatusUpdate):
+    """The provider confirmed delivery (a delivery receipt)."""
+
+    event_type: ClassVar[str] = "doorstep.notification.delivered.v1"
+    notification_id: UUID
+    channel: str
+    trigger_event_id: str
+    delivered_at: AwareDatetime
+
+
 class VisitScheduled(StatusUpdate):
     event_type: ClassVar[str] = "doorstep.visit.scheduled.v1"
     visit_id: UUID
@@ -267,6 +317,9 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         CaseVulnerabilityChanged,
         NotificationSent,
         NotificationFailed,
+        NotificationDeferred,
+        NotificationSuppressed,
+        NotificationDelivered,
         VisitScheduled,
         VisitCancelled,
         VisitOutcomeRecorded,

@@ -20,8 +20,11 @@ from doorstep_shared.clock import utc_now
 from doorstep_shared.events.contracts import (
     EventData,
     HoldType,
+    NotificationDeferred,
+    NotificationDelivered,
     NotificationFailed,
     NotificationSent,
+    NotificationSuppressed,
     VisitCancelled,
     VisitOutcomeRecorded,
     VisitScheduled,
@@ -34,6 +37,9 @@ HANDLED_STATUS_TYPES = frozenset(
     for model in (
         NotificationSent,
         NotificationFailed,
+        NotificationDeferred,
+        NotificationSuppressed,
+        NotificationDelivered,
         VisitScheduled,
         VisitCancelled,
         VisitOutcomeRecorded,
@@ -58,6 +64,22 @@ def describe(data: EventData) -> str:
         return f"Overdue notice sent ({data.channel})."
     if isinstance(data, NotificationFailed):
         return f"Overdue notice failed ({data.channel}): {data.reason}"
+    if isinstance(data, NotificationDeferred):
+        decision = data.decision
+        until = decision.not_before.isoformat() if decision.not_before else "later"
+        return (
+            f"Overdue notice ({data.channel}) deferred until {until} by rule "
+            f"{decision.rule_id} (pack {decision.pack_id} {decision.pack_version}): "
+            f"{decision.reason}"
+        )
+    if isinstance(data, NotificationSuppressed):
+        decision = data.decision
+        return (
+            f"Overdue notice ({data.channel}) suppressed by rule {decision.rule_id} "
+            f"(pack {decision.pack_id} {decision.pack_version}): {decision.reason}"
+        )
+    if isinstance(data, NotificationDelivered):
+        return f"Overdue notice delivered ({data.channel})."
     if isinstance(data, VisitScheduled):
         return (
             f"Field visit scheduled {data.window_start.isoformat()} – "

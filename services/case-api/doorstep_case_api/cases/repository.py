@@ -244,3 +244,17 @@ class CaseRepository:
             .where(Case.id == case_id)
         )
         return result.scalar_one_or_none()
+
+    async def cases_of_customers(
+        self, customer_ids: Sequence[uuid.UUID], limit: int
+    ) -> Sequence[Case]:
+        if not customer_ids:
+            return []
+        result = await self._session.execute(
+            select(Case)
+            .join(Account, Account.account_id == Case.account_id)
+            .where(Account.customer_id.in_(customer_ids))
+            .order_by(Case.opened_at.desc(), Case.id)
+            .limit(limit)
+        )
+        return result.scalars().all()

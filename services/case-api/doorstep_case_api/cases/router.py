@@ -10,9 +10,12 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import Field
 
 from doorstep_case_api.cases.contact_access import ContactReader
+from doorstep_case_api.cases.lookup import CaseLookup
 from doorstep_case_api.cases.repository import CaseFilter
 from doorstep_case_api.cases.schemas import (
     CaseContact,
+    CaseLookupRequest,
+    CaseLookupResult,
     CasePage,
     CaseRead,
     HoldRead,
@@ -155,6 +158,33 @@ async def get_case(case_id: uuid.UUID, session: SessionDep, response: Response) 
         ladder=LadderFactsRead.model_validate(found.case),
         timeline=[TimelineEntryRead.model_validate(entry) for entry in found.timeline],
     )
+
+
+@router.post(
+    "/lookup",
+    response_model=CaseLookupResult,
+    summary="Find a customer's cases by phone or national id",
+    description=(
+        "Looks the customer up through the blind index of the phone number (any common format; "
+        "compared as E.164) or the national id (case and separators ignored), and returns "
+        "their cases, newest first. The identifier goes in the body, never in the URL. Every "
+        "lookup is written to the audit log (who, by which identifier, how many matched)."
+    ),
+    responses={
+        422: {"description": "Not exactly one identifier (values are not echoed).", **_problem}
+    },
+)
+async def lookup_cases(
+    body: CaseLookupRequest,
+    session: SessionDep,
+    personal_data: PersonalDataDep,
+    caller: Annotated[Principal, require(Scope.CASES_READ, Scope.PII_READ)],
+) -> CaseLookupResult:
+    async with session.begin():
+        cases = await CaseLookup(session, personal_data).find(
+            phone=body.phone, national_id=body.national_id, actor=caller.subject
+        )
+    return CaseLookupResult(items=[summarize(case) for case in cases])
 
 
 @router.get(

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 CASE_SUMMARY_EXAMPLE: dict[str, Any] = {
     "id": "0e7c3c1a-2b7d-4c4e-8a51-6f7d2e9b1c33",
@@ -214,4 +214,28 @@ class CaseContact(BaseModel):
     masked: bool = Field(
         default=False,
         description="True when the caller may not see personal data: values are masked.",
+    )
+
+
+class CaseLookupRequest(BaseModel):
+    """Exactly one identifier. Sent in the body so that it never appears in a URL or a log."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"phone": "+8613800138000"}, {"national_id": "X123"}]},
+    )
+
+    phone: str | None = Field(default=None, min_length=3, max_length=32)
+    national_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> CaseLookupRequest:
+        if (self.phone is None) == (self.national_id is None):
+            raise ValueError("give exactly one of phone or national_id")
+        return self
+
+
+class CaseLookupResult(BaseModel):
+    items: list[CaseSummary] = Field(
+        description="The customer's cases, newest first (at most 100)."
     )
