@@ -28,6 +28,17 @@ async def healthz(request: Request) -> JSONResponse:
     "/readyz",
     summary="Readiness",
     description="200 when the database and the Kafka broker are reachable, else 503.",
+    responses={
+        200: {
+            "description": "Ready.",
+            "content": {
+                "application/json": {
+                    "example": {"status": "ready", "checks": {"database": "ok", "broker": "ok"}}
+                }
+            },
+        },
+        503: {"description": "The database or the broker is unreachable; each check says which."},
+    },
 )
 async def readyz(request: Request) -> JSONResponse:
     checks: dict[str, Any] = {}

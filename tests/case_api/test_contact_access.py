@@ -161,3 +161,29 @@ async def test_cases_are_found_by_phone_or_national_id_and_the_lookup_is_audited
         ("phone", 0),
     ]
     assert all("138" not in str(row.details) for row in rows)
+
+
+async def test_preferences_and_a_missing_time_zone_reach_the_notifier(
+    client: httpx.AsyncClient,
+) -> None:
+    body = {**SNAPSHOT, "customer": {**SNAPSHOT["customer"]}}
+    del body["customer"]["timezone"]
+    body["customer"]["contact_preferences"] = {
+        "preferred_hours": [{"start": "18:00", "end": "20:00"}],
+        "refused_channels": ["email"],
+        "cease_contact": False,
+    }
+    response = await client.put("/v1/accounts/ACC-9/delinquency", json=body)
+    assert response.status_code == 201, response.text
+    contact = (await contact_as(client, response.json()["case"]["id"], Scope.CONTACT_NOTIFY)).json()
+    assert contact["timezone"] is None
+    assert contact["contact_preferences"] == {
+        "preferred_hours": [{"start": "18:00:00", "end": "20:00:00"}],
+        "refused_channels": ["email"],
+        "cease_contact": False,
+    }
+    bad = {
+        **body,
+        "customer": {**body["customer"], "contact_preferences": {"refused_channels": ["fax"]}},
+    }
+    assert (await client.put("/v1/accounts/ACC-9/delinquency", json=bad)).status_code == 422

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.support.clocks import daytime_zone
+
 
 def personal_markers(n: int) -> dict[str, Any]:
     return {
@@ -47,7 +49,8 @@ def overdue(
                 "latitude": pii["latitude"],
                 "longitude": pii["longitude"],
             },
-            "timezone": "Europe/London",
+            # About noon there now, so the contact rules let the notices out at once.
+            "timezone": daytime_zone(),
             "preferred_language": "en",
         },
         "loan": {

@@ -19,6 +19,8 @@ from doorstep_notifier.db import inbox_table, outbox_table
 from doorstep_notifier.notifications.dispatcher import Dispatcher
 from doorstep_notifier.notifications.handlers import CONSUMER_NAME, apply_case_event
 from doorstep_notifier.notifications.models import Notification
+from doorstep_notifier.providers.base import ChannelProvider
+from doorstep_notifier.providers.channels import Closeable
 from doorstep_notifier.providers.local import LocalProvider
 from doorstep_notifier.providers.models import LocalMessage
 from doorstep_notifier.settings import NotifierSettings
@@ -144,8 +146,15 @@ async def make_dispatcher(
     notifier_db: NotifierDb, contact_stub: ContactStub
 ) -> AsyncIterator[MakeDispatcher]:
     opened: list[tuple[CaseApiContacts, AsyncEngine]] = []
+    providers: list[ChannelProvider] = []
 
-    async def make(clock: SteppingClock | None = None, **overrides: Any) -> DispatcherUnderTest:
+    async def make(
+        clock: SteppingClock | None = None,
+        provider_factory: Callable[[NotifierSettings], ChannelProvider] | None = None,
+        **overrides: Any,
+    ) -> DispatcherUnderTest:
+        """A dispatcher on the test database; ``provider_factory`` builds its channel provider
+        from the settings (default: the local provider)."""
         values: dict[str, Any] = {
             "database_url": notifier_db.url,
             "case_api_url": contact_stub.url,
@@ -163,10 +172,12 @@ async def make_dispatcher(
         opened.append((contacts, engine))
         clock = clock or SteppingClock()
         wakeups: list[int] = []
+        channel_provider = provider_factory(settings) if provider_factory else LocalProvider()
+        providers.append(channel_provider)
         dispatcher = Dispatcher(
             create_sessionmaker(engine),
             contacts,
-            LocalProvider(),
+            channel_provider,
             settings,
             on_outbox_rows=lambda: wakeups.append(1),
             clock=clock,
@@ -177,3 +188,6 @@ async def make_dispatcher(
     for contacts, engine in opened:
         await contacts.aclose()
         await engine.dispose()
+    for channel_provider in providers:
+        if isinstance(channel_provider, Closeable):
+            await channel_provider.aclose()

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from doorstep_local.broker import free_port
+from tests.notifier.servers import serving
+from tests.support.clocks import daytime_zone
 
 TOKEN = "dsk_0123abcd_stub-credential-of-the-notifier-for-tests"
 
@@ -43,7 +43,8 @@ def contact_for(case_id: str, **overrides: Any) -> dict[str, Any]:
             "latitude": 31.2304,
             "longitude": 121.4737,
         },
-        "timezone": "Asia/Shanghai",
+        # Where it is about noon: these tests are about delivery, not contact hours.
+        "timezone": daytime_zone(),
         "preferred_language": "zh-CN",
     }
     contact.update(overrides)
@@ -58,6 +59,8 @@ class ContactStub:
     calls: dict[str, int] = field(default_factory=dict)
     _called: dict[str, asyncio.Event] = field(default_factory=dict)
     unauthorised_calls: int = 0
+    # (case id, X-Purpose) of every authorised request: case-api audits the purpose.
+    purposes: list[tuple[str, str | None]] = field(default_factory=list)
 
     def add(self, case_id: object, **overrides: Any) -> dict[str, Any]:
         contact = contact_for(str(case_id), **overrides)
@@ -87,6 +90,7 @@ class ContactStub:
                 self.unauthorised_calls += 1
                 return JSONResponse({"title": "unauthorized"}, status_code=401)
             self.calls[case_id] = self.calls.get(case_id, 0) + 1
+            self.purposes.append((case_id, request.headers.get("x-purpose")))
             self._event(case_id).set()
             script = self.scripts.get(case_id)
             reply = script.pop(0) if script else None
@@ -101,35 +105,9 @@ class ContactStub:
         return app
 
 
-class _InTestServer(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        # Leave pytest's signal handling alone.
-        yield
-
-
 @contextlib.asynccontextmanager
 async def running_contact_stub() -> AsyncIterator[ContactStub]:
     stub = ContactStub()
-    port = free_port()
-    server = _InTestServer(
-        uvicorn.Config(
-            stub.app(),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    stub.url = f"http://127.0.0.1:{port}"
-    try:
+    async with serving(stub.app()) as url:
+        stub.url = url
         yield stub
-    finally:
-        server.should_exit = True
-        await task

@@ -45,7 +45,7 @@ async def test_due_notice_is_sent_recorded_and_announced(
     )  # fmt: skip
     assert message.subject is None
     assert "1,259.75 CNY" in message.body
-    assert "尊敬的Li Wei" in message.body
+    assert message.body.startswith("【Example Bank】Li Wei您好")  # the short SMS template
     [(event_type, payload)] = outbox_events(await notifier_db.outbox(), case_id)
     assert event_type == "doorstep.notification.sent.v1"
     assert payload["notification_id"] == str(notice.id)
@@ -73,7 +73,7 @@ async def test_english_customer_without_phone_gets_an_email(
     notice = await notifier_db.only_notification(case_id)
     [message] = [m for m in await notifier_db.local_messages() if m.notification_id == notice.id]
     assert (notice.channel, message.channel, message.language) == ("email", "email", "en")
-    assert message.subject == "Important information about your personal-loan account"
+    assert message.subject == "A message about your account"
     assert message.body.startswith("Dear Li Wei,")
 
 

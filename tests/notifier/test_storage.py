@@ -39,6 +39,7 @@ TABLES = {
     "processed_event",
     "api_key",
     "audit_entry",
+    "contact_decision",
 }
 
 

@@ -66,6 +66,12 @@ EXPECTED: dict[tuple[str, str, str], tuple[str, set[str] | frozenset[str]]] = {
     ("case-api", "POST", "/v1/evaluations"): ("all", {A.ADMIN}),
     ("notifier", "GET", "/v1/notifications"): ("all", {A.CASES_READ}),
     ("notifier", "GET", "/v1/notifications/{notification_id}"): ("all", {A.CASES_READ}),
+    # Previews show the customer's name with the notice: personal data.
+    ("notifier", "GET", "/v1/notifications/{notification_id}/preview"): (
+        "all",
+        {A.CASES_READ, A.PII_READ},
+    ),
+    ("notifier", "GET", "/v1/cases/{case_id}/notice-preview"): ("all", {A.CASES_READ, A.PII_READ}),
     # The SMS gateway authenticates with its own shared secret (tested in tests/notifier).
     ("notifier", "POST", "/v1/providers/sms/receipts"): ("gateway", frozenset()),
     ("scheduler", "GET", "/v1/visits"): ("all", {A.VISITS_READ}),

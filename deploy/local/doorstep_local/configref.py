@@ -46,7 +46,7 @@ def render() -> str:
             "|---|---|---|",
         ]
         for name, field in settings_class.model_fields.items():
-            default = _default(field.default)
+            default = _default(field.get_default(call_default_factory=True))
             meaning = (field.description or "").replace("|", "\\|")
             lines.append(f"| `{prefix}{name.upper()}` | {default} | {meaning} |")
         lines.append("")

@@ -123,11 +123,24 @@ def snapshot(sample: dict[str, Any], as_of: date, cured: bool = False) -> dict[s
     }
 
 
-def first_day_types(sample: dict[str, Any]) -> set[str]:
-    expected = {"doorstep.case.opened.v1", "doorstep.notification.sent.v1"}
+SENT = "doorstep.notification.sent.v1"
+DEFERRED = "doorstep.notification.deferred.v1"
+
+
+def timeline_types(client: httpx.Client, case_id: str) -> set[str]:
+    return {e["event_type"] for e in client.get(f"/v1/cases/{case_id}").json()["timeline"]}
+
+
+def wait_for_notice(client: httpx.Client, sample: dict[str, Any], case_id: str) -> bool:
+    """True when the first notice went out; False when the contact rules deferred it (night
+    where the customer lives): then the ladder waits for it too."""
+    wait_for(client, case_id, {SENT}, any_of={SENT, DEFERRED})
+    if SENT not in timeline_types(client, case_id):
+        print(f"  {sample['account']}: notice deferred to the customer's lawful hours")
+        return False
     if sample["dpd"] >= 16:
-        expected.add("doorstep.case.stage_changed.v1")  # the notice lets it reach "contact"
-    return expected
+        wait_for(client, case_id, {"doorstep.case.stage_changed.v1"})  # on to "contact"
+    return True
 
 
 def print_timeline(client: httpx.Client, case_id: str, title: str) -> None:
@@ -142,11 +155,18 @@ def print_timeline(client: httpx.Client, case_id: str, title: str) -> None:
         print(f"  {entry['occurred_at'][:19]}  {entry['source']:<24} {entry['summary']}")
 
 
-def wait_for(client: httpx.Client, case_id: str, types: set[str], timeout: float = 30) -> None:
+def wait_for(
+    client: httpx.Client,
+    case_id: str,
+    types: set[str],
+    timeout: float = 30,
+    any_of: set[str] | None = None,
+) -> None:
+    """Until every one of ``types`` is on the timeline, or (with ``any_of``) one of those."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        seen = {e["event_type"] for e in client.get(f"/v1/cases/{case_id}").json()["timeline"]}
-        if types <= seen:
+        seen = timeline_types(client, case_id)
+        if types <= seen or (any_of and any_of & seen):
             return
         time.sleep(0.3)
     print(f"  (still waiting for {sorted(types)} on {case_id}; see var/log/)")
@@ -176,14 +196,16 @@ def run_demo(stack: Stack) -> None:
                     f"posted {sample['account']}: {sample['dpd']} DPD -> "
                     f"{response.json()['outcome']}"
                 )
-            for sample in samples:
-                wait_for(client, case_ids[sample["account"]], first_day_types(sample))
+            notified = {
+                sample["account"]: wait_for_notice(client, sample, case_ids[sample["account"]])
+                for sample in samples
+            }
             week_later = today + timedelta(days=7)
             print(f"\nbusiness date -> {week_later}; running the daily evaluation")
             client.put("/v1/business-date", json={"business_date": week_later.isoformat()})
             client.post("/v1/evaluations", json={}).raise_for_status()
             for sample in samples:
-                if sample["dpd"] >= 31:
+                if sample["dpd"] >= 31 and notified[sample["account"]]:
                     wait_for(client, case_ids[sample["account"]], {"doorstep.visit.scheduled.v1"})
                 print_timeline(client, case_ids[sample["account"]], sample["account"])
             cured = samples[2]
@@ -191,7 +213,14 @@ def run_demo(stack: Stack) -> None:
                 f"/v1/accounts/{cured['account']}/delinquency",
                 json=snapshot(cured, week_later, cured=True),
             ).raise_for_status()
-            wait_for(client, case_ids[cured["account"]], {"doorstep.visit.cancelled.v1"})
+            had_visit = "doorstep.visit.scheduled.v1" in timeline_types(
+                client, case_ids[cured["account"]]
+            )
+            wait_for(
+                client,
+                case_ids[cured["account"]],
+                {"doorstep.visit.cancelled.v1" if had_visit else "doorstep.case.resolved.v1"},
+            )
             print_timeline(
                 client,
                 case_ids[cured["account"]],

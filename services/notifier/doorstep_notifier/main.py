@@ -12,6 +12,7 @@ from doorstep_notifier.notifications.handlers import (
     HANDLED_CASE_TYPES,
     apply_case_event,
 )
+from doorstep_notifier.notifications.router import cases_router as notice_preview_router
 from doorstep_notifier.notifications.router import router as notifications_router
 from doorstep_notifier.providers.base import ChannelProvider
 from doorstep_notifier.providers.channels import Closeable
@@ -37,6 +38,8 @@ Doorstep's notifier sends overdue notices.
   database; the `channels` provider sends SMS through an HTTP gateway, e-mail over SMTP and
   letters as PDFs to a print-queue folder.
 * The SMS gateway posts delivery receipts to `POST /v1/providers/sms/receipts`.
+* Operations preview a notice as it would go out now (`GET /v1/notifications/{id}/preview`,
+  `GET /v1/cases/{id}/notice-preview`); nothing is sent, and each preview is audited.
 * Outcomes are published to `doorstep.case-status.v1` (`doorstep.notification.sent.v1`,
   `doorstep.notification.failed.v1`) through a transactional outbox, with no personal data.
 
@@ -97,6 +100,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         settings=settings,
     )
     app.include_router(notifications_router)
+    app.include_router(notice_preview_router)
     app.include_router(providers_router)
     # The SMS gateway authenticates with its own shared secret, not a Doorstep credential.
     return seal_routes(app, settings, exempt=frozenset({"/v1/providers/sms/receipts"}))

@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from doorstep_shared.contact_rules import RulePack, pack_for
 from doorstep_shared.settings import ServiceSettings
+
+
+def rule_pack(spec: str) -> RulePack:
+    """``NAME`` or ``NAME@VERSION``; ValueError (a settings error) when unknown."""
+    name, _, version = spec.partition("@")
+    try:
+        return pack_for(name, version or None)
+    except LookupError as exc:
+        raise ValueError(str(exc)) from None
+
+
+# Shown outside the message itself (the SMS sender and opening, the e-mail From, the letter's
+# return address in the envelope window): a third party may see them.
+NEUTRAL_OUTSIDE = ("bank_name", "sms_sender_id", "email_from", "letter_sender")
+_REVEALING = re.compile(
+    r"collect|debt|overdue|arrear|delinquen|recover|催收|欠款|逾期|债", re.IGNORECASE
+)
+
+
+def reveals_debt(text: str) -> bool:
+    """True if ``text`` names debt or collection (``Collections Dept``, ``催收中心``)."""
+    return _REVEALING.search(text) is not None
 
 
 class NotifierSettings(ServiceSettings):
@@ -27,6 +51,17 @@ class NotifierSettings(ServiceSettings):
     case_api_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Base URL of case-api, which serves the customer's contact data.",
+    )
+    contact_rule_pack: str = Field(
+        default="UK",
+        description=(
+            "Contact-rule pack that binds the bank (CN, US, US-MA, UK, IN, AU; optionally "
+            "'NAME@VERSION'): allowed local hours, caps, holidays, holds, preferences."
+        ),
+    )
+    contact_rule_packs_by_product: dict[str, str] = Field(
+        default_factory=dict,
+        description='Pack per product where it differs, as JSON: {"card-au": "AU"}.',
     )
     provider: Literal["local", "channels"] = Field(
         default="local",
@@ -86,6 +121,31 @@ class NotifierSettings(ServiceSettings):
         description=(
             "Address customers write to to stop e-mail (List-Unsubscribe header and the "
             "opt-out line in every message)."
+        ),
+    )
+    bank_name: str = Field(
+        default="Example Bank",
+        description=(
+            "The bank's name as notices show it: it signs every notice and opens every SMS "
+            "(the part a lock screen shows). Seen by anyone who sees the message, so it must "
+            "not mention debt or collection."
+        ),
+    )
+    bank_contact: str = Field(
+        default="+1 555 0100 (Mon-Fri 08:00-20:00), care@bank.example",
+        description=(
+            "How customers reach the bank about a notice: to pay, ask for a repayment plan, "
+            "report hardship or dispute the amount. Printed in every notice in every "
+            "language, so write it language-neutral (phone, hours, e-mail or web address)."
+        ),
+    )
+    sms_opt_out_keyword: str = Field(
+        default="STOP",
+        min_length=1,
+        max_length=16,
+        description=(
+            'Reply keyword every SMS names for opting out of SMS ("Reply STOP to opt out"); '
+            "the SMS gateway must honour it."
         ),
     )
     letter_queue_dir: Path = Field(
@@ -152,6 +212,19 @@ class NotifierSettings(ServiceSettings):
         ),
     )
 
+    @field_validator("contact_rule_pack")
+    @classmethod
+    def _known_pack(cls, value: str) -> str:
+        rule_pack(value)
+        return value
+
+    @field_validator("contact_rule_packs_by_product")
+    @classmethod
+    def _known_packs(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value.values():
+            rule_pack(name)
+        return value
+
     @model_validator(mode="after")
     def _lease_outlasts_one_attempt(self) -> NotifierSettings:
         if self.dispatch_lease_seconds <= 2 * self.contact_timeout_seconds:
@@ -164,6 +237,9 @@ class NotifierSettings(ServiceSettings):
                 "dispatch_lease_seconds must exceed contact_timeout_seconds plus the longest "
                 "provider timeout"
             )
+        for name in NEUTRAL_OUTSIDE:
+            if reveals_debt(getattr(self, name)):
+                raise ValueError(f"{name} must not mention debt or collection: others see it")
         if self.smtp_tls and self.smtp_starttls:
             raise ValueError("smtp_tls and smtp_starttls exclude each other")
         if self.dispatch_backoff_cap_seconds < self.dispatch_backoff_base_seconds:
@@ -176,4 +252,7 @@ class NotifierSettings(ServiceSettings):
             problems.append("case_api_token is not set")
         if self.provider == "channels" and not self.sms_receipt_secret.get_secret_value():
             problems.append("sms_receipt_secret is not set")
+        for name in ("bank_name", "bank_contact"):
+            if getattr(self, name) == type(self).model_fields[name].default:
+                problems.append(f"{name} still has its example value")
         return problems

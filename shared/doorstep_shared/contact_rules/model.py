@@ -17,6 +17,18 @@ class Channel(StrEnum):
     VISIT = "visit"
 
 
+class HoldType(StrEnum):
+    """Hold types the packs know by name (domain glossary); other strings still stop contact."""
+
+    DISPUTE = "dispute"
+    HARDSHIP = "hardship"
+    CEASE_CONTACT = "cease_contact"
+    BREATHING_SPACE = "breathing_space"
+    MENTAL_HEALTH_CRISIS = "mental_health_crisis"  # UK mental-health crisis moratorium
+    BANKRUPTCY = "bankruptcy"
+    DECEASED = "deceased"
+
+
 class Outcome(StrEnum):
     ALLOWED = "allowed"
     DEFERRED = "deferred"  # allowed later: see ``Decision.not_before``
@@ -54,6 +66,10 @@ class LocalWindow:
             raise ValueError("a local window needs start != end")
         if self.start.tzinfo is not None or self.end.tzinfo is not None:
             raise ValueError("local window bounds are wall-clock times without tzinfo")
+        for bound in (self.start, self.end):
+            if bound.second or bound.microsecond:
+                # minute_ranges() works in whole minutes: refuse what it would silently drop
+                raise ValueError(f"local window bounds are whole minutes, got {bound.isoformat()}")
 
     def minute_ranges(self) -> tuple[tuple[int, int], ...]:
         """Half-open [start, end) ranges in minutes of the day, split at midnight."""
@@ -87,15 +103,19 @@ class PastContact:
 
     ``connected``: the attempt reached the dialed number / address (it rang through, was answered,
     went to voicemail, the message or letter was delivered). False for busy signals, network
-    errors, bounced messages: such attempts never count towards caps.
+    errors, bounced messages: such attempts never count towards caps on contacts; they do count
+    towards caps on *unanswered attempts* (China's 6 unanswered calls a day).
     ``conversation``: a live exchange with the customer took place (a call was answered, a visit
     met the customer). China's "effective" (connected) calls are calls with a conversation.
+    ``with_consent``: placed with the customer's prior consent to that contact; the US call cap
+    (12 CFR 1006.14(b)(3)) does not count such calls.
     """
 
     channel: Channel
     at: datetime
     connected: bool = True
     conversation: bool = False
+    with_consent: bool = False
 
     def __post_init__(self) -> None:
         _require_aware(self.at, "PastContact.at")
@@ -111,13 +131,23 @@ class ContactAttempt:
     now: datetime
     timezone: str  # the customer's IANA zone (see ``resolve_timezone``)
     preferences: ContactPreferences = field(default_factory=ContactPreferences)
-    holds: tuple[str, ...] = ()  # active hold types on the case, e.g. "breathing_space"
+    # active hold types on the case (see ``HoldType``); any hold stops contact, known ones
+    # are reported under their own rule id where the pack has one
+    holds: tuple[str, ...] = ()
     resolved: bool = False
-    history: tuple[PastContact, ...] = ()  # past contacts for this debt, any order
+    # past contacts and attempts, any order (one stamped after ``now`` counts as made ``now``).
+    # Caps count per debt (US, US-MA) or per account (AU); CN counts per debtor, so for a CN
+    # pack pass the debtor's contacts across all their debts.
+    history: tuple[PastContact, ...] = ()
+    # how ``timezone`` was obtained ("record", "coordinates", "phone"), echoed on the decision
+    timezone_source: str = "record"
 
     def __post_init__(self) -> None:
         _require_aware(self.now, "ContactAttempt.now")
         load_zone(self.timezone)
+        for hold in self.holds:
+            if not hold:
+                raise ValueError("hold types must be non-empty strings")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -138,9 +168,22 @@ class Decision:
     timezone: str
     not_before: datetime | None = None  # aware; set only when deferred
     requires_opt_out: bool = False  # message must carry a simple opt-out (US 1006.6(e))
+    # requirements the contact must meet when it is made (opt-out, visit notice...), with a
+    # human-readable text for each, in the same order
     requirement_rule_ids: tuple[str, ...] = ()
+    requirements: tuple[str, ...] = ()
     # every rule that pushed ``not_before`` later while searching (first is ``rule_id``)
     blocking_rule_ids: tuple[str, ...] = ()
+    timezone_source: str = "record"
+
+    def __post_init__(self) -> None:
+        _require_aware(self.evaluated_at, "Decision.evaluated_at")
+        if (self.outcome is Outcome.DEFERRED) != (self.not_before is not None):
+            raise ValueError("not_before is set exactly when the outcome is deferred")
+        if self.not_before is not None:
+            _require_aware(self.not_before, "Decision.not_before")
+        if len(self.requirements) != len(self.requirement_rule_ids):
+            raise ValueError("one requirement text per requirement rule id")
 
     @property
     def is_allowed(self) -> bool:
@@ -159,5 +202,7 @@ class Decision:
             "not_before": self.not_before.isoformat() if self.not_before else None,
             "requires_opt_out": self.requires_opt_out,
             "requirement_rule_ids": list(self.requirement_rule_ids),
+            "requirements": list(self.requirements),
             "blocking_rule_ids": list(self.blocking_rule_ids),
+            "timezone_source": self.timezone_source,
         }

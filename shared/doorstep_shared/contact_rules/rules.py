@@ -6,11 +6,15 @@ Three kinds:
 * ``TimeRule`` — says no *now*, and knows the earliest instant at or after a given one at which
   it would say yes on its own (``next_ok``). The engine chases the latest of those until every
   time rule agrees, which yields the earliest instant that satisfies all of them.
-* ``RequirementRule`` — never blocks; adds a requirement to the decision (e.g. an opt-out).
+* Requirements (``OptOutRequirement``, ``Requirement``) — never block; add a requirement to the
+  decision (an opt-out in the message, notice before a visit...).
+
+Every rule has a ``rule_id`` named after its source; the pack (``packs.py``) holds the source note.
 """
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -48,6 +52,8 @@ class Verdict:
 
 
 class SuppressionRule(ABC):
+    rule_id: str
+
     @abstractmethod
     def check(self, attempt: ContactAttempt) -> Verdict | None:
         """A verdict when the attempt must never be made as things stand."""
@@ -106,6 +112,23 @@ class OptOutRequirement:
 
     rule_id: str
     channels: frozenset[Channel] = frozenset({Channel.EMAIL, Channel.SMS})
+    text: str = "the message must carry a simple way to opt out of this medium"
+
+    def applies(self, attempt: ContactAttempt) -> bool:
+        return attempt.channel in self.channels
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A condition the contact must meet when it is made, e.g. notice before a field visit.
+
+    The engine cannot check it (it knows nothing of the visit's team or notice letters); it puts
+    the requirement on the decision for the caller (the visit planner) to enforce.
+    """
+
+    rule_id: str
+    channels: frozenset[Channel]
+    text: str
 
     def applies(self, attempt: ContactAttempt) -> bool:
         return attempt.channel in self.channels
@@ -167,6 +190,15 @@ class LocalHoursRule(TimeRule):
     ranges_by_weekday: Mapping[int, tuple[MinuteRange, ...]]
     channels: frozenset[Channel] = TIMED_CHANNELS
     waivable_by_consent: bool = False  # the source allows other times with the consent
+    label: str = ""  # what the rule is, for the reason: "CN: no collection at night"
+
+    def __post_init__(self) -> None:
+        for weekday, ranges in self.ranges_by_weekday.items():
+            if weekday not in range(7):
+                raise ValueError(f"weekday {weekday} is not 0 (Monday) to 6 (Sunday)")
+            for start, end in ranges:
+                if not 0 <= start < end <= 1440:
+                    raise ValueError(f"bad minute range {(start, end)}: need 0 <= start < end")
 
     def applies(self, attempt: ContactAttempt) -> bool:
         if attempt.channel not in self.channels:
@@ -178,16 +210,14 @@ class LocalHoursRule(TimeRule):
         ranges = self.ranges_by_weekday.get(local.weekday(), ())
         if _in_ranges(ranges, local):
             return None
-        clock = f"{local:%H:%M} in {attempt.timezone}"
-        if len(ranges) == 1:
-            start, end = ranges[0]
-            secs = seconds_of_day(local)
-            if secs < start * 60:
-                return f"{clock} is before {hhmm(start)}"
-            if secs >= end * 60:
-                return f"{clock} is at or after {hhmm(end)}"
-        day = _WEEKDAY_NAMES[local.weekday()]
-        return f"{clock} is outside the allowed hours on {day} ({_describe_ranges(ranges)})"
+        suffix = f" ({self.label})" if self.label else ""
+        clock = f"{local:%H:%M} {attempt.timezone}"
+        uniform = len({tuple(r) for r in self.ranges_by_weekday.values()}) == 1 and (
+            len(self.ranges_by_weekday) == 7
+        )
+        if not uniform:
+            clock += f" on a {_WEEKDAY_NAMES[local.weekday()]}"
+        return f"{clock} is outside {_describe_ranges(ranges)}{suffix}"
 
     def next_ok(self, attempt: ContactAttempt, at: datetime) -> datetime | None:
         return _next_opening(self.ranges_by_weekday, attempt.zone, at)
@@ -221,10 +251,11 @@ class PreferredHoursRule(TimeRule):
         ranges = self._ranges(attempt)[0]
         if _in_ranges(ranges, local):
             return None
-        return (
-            f"{local:%H:%M} in {attempt.timezone} is outside the customer's preferred hours "
-            f"({_describe_ranges(ranges)})"
+        windows = ", ".join(
+            f"{w.start:%H:%M}–{w.end:%H:%M}" for w in attempt.preferences.preferred_hours or ()
         )
+        clock = f"{local:%H:%M} {attempt.timezone}"
+        return f"{clock} is outside the customer's preferred hours ({windows})"
 
     def next_ok(self, attempt: ContactAttempt, at: datetime) -> datetime | None:
         return _next_opening(self._ranges(attempt), attempt.zone, at)
@@ -234,6 +265,10 @@ class PreferredHoursRule(TimeRule):
 def _country_holidays(country: str) -> holidays.HolidayBase:
     # National holidays only (no subdivision); years are filled in lazily on lookup.
     return holidays.country_holidays(country)
+
+
+# Filling in a year mutates the shared calendar: one lookup at a time.
+_HOLIDAY_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -246,7 +281,8 @@ class PublicHolidayRule(TimeRule):
         return attempt.channel in self.channels
 
     def _holiday(self, day: date) -> str | None:
-        name = _country_holidays(self.country).get(day)
+        with _HOLIDAY_LOCK:
+            name = _country_holidays(self.country).get(day)
         return str(name) if name else None
 
     def blocked(self, attempt: ContactAttempt, at: datetime) -> str | None:
@@ -254,7 +290,10 @@ class PublicHolidayRule(TimeRule):
         name = self._holiday(day)
         if name is None:
             return None
-        return f"{day.isoformat()} is a national public holiday in {self.country} ({name})"
+        return (
+            f"{day.isoformat()} ({attempt.timezone}) is a national public holiday in "
+            f"{self.country} ({name}): no contact"
+        )
 
     def next_ok(self, attempt: ContactAttempt, at: datetime) -> datetime | None:
         zone = attempt.zone
@@ -289,13 +328,29 @@ def _counts(kind: Counted, contact: PastContact) -> bool:
     return contact.connected
 
 
+@lru_cache(maxsize=65_536)
+def _expiry(at: datetime, zone: ZoneInfo, days: int, months: int) -> datetime:
+    """When a contact made at ``at`` stops counting (pure; cached: histories are re-read often)."""
+    by_days = at.astimezone(UTC) + timedelta(days=days)
+    if not months:
+        return by_days
+    local = at.astimezone(zone)
+    later = add_months(local, months)
+    by_months = wall_instant(later.date(), later.hour * 60 + later.minute, zone) + timedelta(
+        seconds=later.second, microseconds=later.microsecond
+    )
+    return max(by_days, by_months) if days else by_months
+
+
 @dataclass(frozen=True)
 class RollingCapRule(TimeRule):
     """Fewer than ``limit`` counted contacts in the rolling period ending at the instant.
 
     A contact at ``t`` counts until ``t + days`` (exact elapsed time) or, for ``months``, until
-    the same local wall time ``months`` later (day clamped to the month's end). ``limit=1`` with a
-    counted kind such as conversations makes a quiet period after each such contact.
+    the same local wall time ``months`` later (day clamped to the month's end). With both, it
+    counts until the later of the two (e.g. "10 a month" read as a calendar month but never
+    less than 30 days). ``limit=1`` with a counted kind such as conversations makes a quiet
+    period after each such contact.
     """
 
     rule_id: str
@@ -307,31 +362,31 @@ class RollingCapRule(TimeRule):
     months: int = 0
     what: str = "contacts"  # for the reason: "calls", "telephone communications"...
     period_text: str = ""
+    excludes_consented: bool = False  # contacts made with prior consent do not count
 
     def __post_init__(self) -> None:
-        if self.limit < 1 or (self.days > 0) == (self.months > 0):
-            raise ValueError("a rolling cap needs limit >= 1 and exactly one of days/months")
+        if self.limit < 1 or self.days < 0 or self.months < 0 or not (self.days or self.months):
+            raise ValueError("a rolling cap needs limit >= 1 and a period in days and/or months")
 
     def applies(self, attempt: ContactAttempt) -> bool:
         return attempt.channel in self.applies_to
 
+    def _counts(self, contact: PastContact) -> bool:
+        if contact.channel not in self.counted_channels or not _counts(self.counted, contact):
+            return False
+        return not (self.excludes_consented and contact.with_consent)
+
     def _expiry(self, contact: PastContact, zone: ZoneInfo) -> datetime:
-        if self.days:
-            return contact.at.astimezone(UTC) + timedelta(days=self.days)
-        local = contact.at.astimezone(zone)
-        later = add_months(local, self.months)
-        return wall_instant(later.date(), later.hour * 60 + later.minute, zone) + timedelta(
-            seconds=later.second, microseconds=later.microsecond
-        )
+        return _expiry(contact.at, zone, self.days, self.months)
 
     def _live(self, attempt: ContactAttempt, at: datetime) -> list[datetime]:
         """Sorted expiry instants of the contacts counting against the cap at ``at``."""
         zone = attempt.zone
+        # no contact counts longer than this: skip old ones without the wall-clock arithmetic
+        oldest = at - timedelta(days=max(self.days, 32 * self.months))
         expiries = []
         for contact in attempt.history:
-            if contact.channel not in self.counted_channels or not _counts(self.counted, contact):
-                continue
-            if contact.at > at:
+            if contact.at <= oldest or contact.at > at or not self._counts(contact):
                 continue
             expiry = self._expiry(contact, zone)
             if expiry > at:
@@ -344,8 +399,16 @@ class RollingCapRule(TimeRule):
             return None
         period = self.period_text or (f"{self.days} days" if self.days else f"{self.months} month")
         if self.limit == 1:
-            return f"within {period} after a {self.what}"
-        return f"already {len(live)} {self.what} in {period} (limit {self.limit})"
+            last = max(
+                contact.at
+                for contact in attempt.history
+                if self._counts(contact)
+                and contact.at <= at
+                and self._expiry(contact, attempt.zone) > at
+            )
+            when = last.astimezone(attempt.zone).strftime("%H:%M on %a %Y-%m-%d")
+            return f"within {period} after a {self.what} (the {self.what.split()[-1]} at {when})"
+        return f"already {len(live)} {self.what} in the last {period} (limit {self.limit})"
 
     def next_ok(self, attempt: ContactAttempt, at: datetime) -> datetime | None:
         live = self._live(attempt, at)
@@ -364,6 +427,10 @@ class DailyCapRule(TimeRule):
     counted: Counted
     limit: int
     what: str = "contacts"
+
+    def __post_init__(self) -> None:
+        if self.limit < 1:
+            raise ValueError("a daily cap needs limit >= 1")
 
     def applies(self, attempt: ContactAttempt) -> bool:
         return attempt.channel in self.applies_to
@@ -384,7 +451,8 @@ class DailyCapRule(TimeRule):
         count = self._count(attempt, at)
         if count < self.limit:
             return None
-        return f"already {count} {self.what} today (limit {self.limit} a day)"
+        day = at.astimezone(attempt.zone).date().isoformat()
+        return f"already {count} {self.what} on {day} {attempt.timezone} (limit {self.limit} a day)"
 
     def next_ok(self, attempt: ContactAttempt, at: datetime) -> datetime | None:
         if self._count(attempt, at) < self.limit:
@@ -393,4 +461,4 @@ class DailyCapRule(TimeRule):
         return wall_instant(day + timedelta(days=1), 0, attempt.zone)
 
 
-Rule = SuppressionRule | TimeRule | OptOutRequirement
+Rule = SuppressionRule | TimeRule | OptOutRequirement | Requirement

@@ -191,6 +191,8 @@ def assert_every_route_guarded(app: FastAPI, exempt: frozenset[str] = frozenset(
             raise RuntimeError(f"route {sorted(route.methods or ())} {path} names no access rule")
 
 
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+_TOO_LARGE = "The request body is larger than this service accepts."
 _AUTH_RESPONSES = {
     "401": "No valid credential (API key or JWT).",
     "403": "The credential lacks a scope this operation needs.",
@@ -220,6 +222,8 @@ def install_scope_docs(app: FastAPI) -> None:
                 if note not in operation.get("description", ""):
                     operation["description"] = f"{operation.get('description', '')}\n\n{note}"
             responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                responses.setdefault("413", {"description": _TOO_LARGE, **_PROBLEM})
             for status, text in _AUTH_RESPONSES.items():
                 responses.setdefault(
                     status, {"description": text, "content": {"application/problem+json": {}}}

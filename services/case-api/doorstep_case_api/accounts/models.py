@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, String, Text, Uuid
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep_case_api.db import Base
@@ -39,7 +40,9 @@ class Customer(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     latitude: Mapped[str | None] = mapped_column(Text)
     longitude: Mapped[str | None] = mapped_column(Text)
-    timezone: Mapped[str] = mapped_column(String(64))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    # Not identifying, and every channel needs it: kept in plain JSON.
+    contact_preferences: Mapped[dict[str, Any]] = mapped_column(JSON, server_default=text("'{}'"))
     preferred_language: Mapped[str] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -34,6 +34,7 @@ _problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
     responses={
         200: {"description": "Applied to an existing case, or nothing to do."},
         201: {"description": "A new case was opened.", "model": IntakeResult},
+        400: {"description": "The body is not valid JSON.", **_problem},
         409: {"description": "Stale snapshot or currency change.", **_problem},
         422: {"description": "Invalid snapshot (values are not echoed).", **_problem},
     },

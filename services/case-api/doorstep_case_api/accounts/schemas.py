@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, time
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from doorstep_case_api.cases.schemas import CASE_SUMMARY_EXAMPLE, CaseSummary
 from doorstep_shared.money import KNOWN_CURRENCIES, fits_minor_units
@@ -34,6 +35,35 @@ class Address(BaseModel):
         return self
 
 
+class LocalHours(BaseModel):
+    model_config = _STRICT
+
+    start: time = Field(description="Local wall-clock time, e.g. 09:00.")
+    end: time = Field(description="Exclusive; earlier than start wraps past midnight.")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> LocalHours:
+        if self.start == self.end or self.start.tzinfo or self.end.tzinfo:
+            raise ValueError("start and end differ and carry no time zone")
+        return self
+
+
+class ContactPreferences(BaseModel):
+    """What the customer asked of contact; every channel and the visit planner obey it."""
+
+    model_config = _STRICT
+
+    preferred_hours: list[LocalHours] | None = Field(
+        default=None, max_length=7, description="When the customer asked to be contacted."
+    )
+    refused_channels: list[Literal["sms", "email", "call", "letter", "visit"]] = Field(
+        default_factory=list, max_length=5, description="Channels the customer refused."
+    )
+    cease_contact: bool = Field(
+        default=False, description="The customer asked for collection contact to stop."
+    )
+
+
 class CustomerSnapshot(BaseModel):
     model_config = _STRICT
 
@@ -51,14 +81,21 @@ class CustomerSnapshot(BaseModel):
         "its upper-case form without spaces or hyphens. Never echoed in errors.",
     )
     address: Address | None = None
-    timezone: str = Field(description="IANA time zone, e.g. Asia/Shanghai.")
+    timezone: str | None = Field(
+        default=None,
+        description="IANA time zone, e.g. Asia/Shanghai. When missing, contact rules derive "
+        "it from the address coordinates or the phone number, and say which.",
+    )
+    contact_preferences: ContactPreferences = Field(default_factory=ContactPreferences)
     preferred_language: str = Field(
         default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", examples=["zh-CN", "en"]
     )
 
     @field_validator("timezone")
     @classmethod
-    def _known_zone(cls, value: str) -> str:
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
@@ -66,19 +103,28 @@ class CustomerSnapshot(BaseModel):
         return value
 
 
+# Plain digits: no exponent, sign, NaN or Infinity, so what is sent is what is recorded.
+_DECIMAL_STRING = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+# Documented as what it must be: a string (the validator below refuses JSON numbers). Below
+# 10^15, so four of them and the charges stay exact in the amount columns.
+_Amount = Annotated[Decimal, WithJsonSchema({"type": "string", "pattern": _DECIMAL_STRING.pattern})]
+
+
 class ArrearsIn(BaseModel):
     model_config = _STRICT
 
-    principal: Decimal = Field(ge=0)
-    interest: Decimal = Field(ge=0)
-    fees: Decimal = Field(ge=0)
-    penalties: Decimal = Field(ge=0)
+    principal: _Amount = Field(ge=0, lt=Decimal("1e15"))
+    interest: _Amount = Field(ge=0, lt=Decimal("1e15"))
+    fees: _Amount = Field(ge=0, lt=Decimal("1e15"))
+    penalties: _Amount = Field(ge=0, lt=Decimal("1e15"))
 
     @field_validator("principal", "interest", "fees", "penalties", mode="before")
     @classmethod
     def _decimal_string(cls, value: object) -> object:
         if not isinstance(value, str):
             raise ValueError("amounts are decimal strings, not JSON numbers")
+        if not _DECIMAL_STRING.fullmatch(value.strip()):
+            raise ValueError('amounts are plain decimal strings such as "1200.00"')
         return value
 
     @property

@@ -197,6 +197,7 @@ def _customer_fields(
         "country": address.country if address else None,
         "timezone": customer.timezone,
         "preferred_language": customer.preferred_language,
+        "contact_preferences": customer.contact_preferences.model_dump(mode="json"),
         "updated_at": now,
     }
 

@@ -113,7 +113,10 @@ async def post_arrangement(
         "Every arrangement on the case, oldest first. Approved arrangements show their "
         "instalments with what was paid; proposed and rejected ones show the planned schedule."
     ),
-    responses={404: {"description": "No such case.", **_problem}},
+    responses={
+        404: {"description": "No such case.", **_problem},
+        422: {"description": "The case id is not a UUID.", **_problem},
+    },
 )
 async def list_arrangements(case_id: uuid.UUID, session: SessionDep) -> ArrangementList:
     found = await arrangements_of_case(session, case_id)

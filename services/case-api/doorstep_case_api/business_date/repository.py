@@ -33,6 +33,8 @@ class BusinessDateRepository:
         row = await self._session.get(BusinessCalendar, 1)
         if row is not None:
             await self._session.delete(row)
+            # Flushed now: until then session.get() still returns the deleted row.
+            await self._session.flush()
 
     async def runs(self, limit: int) -> list[EvaluationRun]:
         result = await self._session.execute(

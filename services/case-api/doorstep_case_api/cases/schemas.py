@@ -7,7 +7,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from doorstep_shared.security.crypto import normalise_national_id, normalise_phone
 
 CASE_SUMMARY_EXAMPLE: dict[str, Any] = {
     "id": "0e7c3c1a-2b7d-4c4e-8a51-6f7d2e9b1c33",
@@ -199,6 +201,11 @@ class CaseContact(BaseModel):
                     },
                     "timezone": "Asia/Shanghai",
                     "preferred_language": "zh-CN",
+                    "contact_preferences": {
+                        "preferred_hours": [{"start": "09:00:00", "end": "18:00:00"}],
+                        "refused_channels": [],
+                        "cease_contact": False,
+                    },
                 }
             ]
         }
@@ -209,8 +216,13 @@ class CaseContact(BaseModel):
     phone: str | None
     email: str | None
     address: CaseContactAddress
-    timezone: str
+    timezone: str | None = Field(description="IANA zone from the record; null if not reported.")
     preferred_language: str
+    contact_preferences: dict[str, Any] = Field(
+        default_factory=dict,
+        description="preferred_hours, refused_channels and cease_contact, as core banking "
+        "reported them.",
+    )
     masked: bool = Field(
         default=False,
         description="True when the caller may not see personal data: values are masked.",
@@ -228,6 +240,21 @@ class CaseLookupRequest(BaseModel):
     phone: str | None = Field(default=None, min_length=3, max_length=32)
     national_id: str | None = Field(default=None, min_length=1, max_length=64)
 
+    @field_validator("phone")
+    @classmethod
+    def _has_digits(cls, value: str | None) -> str | None:
+        # The blind index is of the normalised number: nothing to look up without digits.
+        if value is not None and not normalise_phone(value).lstrip("+"):
+            raise ValueError("a phone number needs digits")
+        return value
+
+    @field_validator("national_id")
+    @classmethod
+    def _has_characters(cls, value: str | None) -> str | None:
+        if value is not None and not normalise_national_id(value):
+            raise ValueError("a national id needs more than spaces and hyphens")
+        return value
+
     @model_validator(mode="after")
     def _exactly_one(self) -> CaseLookupRequest:
         if (self.phone is None) == (self.national_id is None):
@@ -236,6 +263,8 @@ class CaseLookupRequest(BaseModel):
 
 
 class CaseLookupResult(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [CASE_SUMMARY_EXAMPLE]}]})
+
     items: list[CaseSummary] = Field(
         description="The customer's cases, newest first (at most 100)."
     )

@@ -168,5 +168,6 @@ class CaseQueryService:
                 longitude=plain.longitude,
             ),
             timezone=customer.timezone,
+            contact_preferences=customer.contact_preferences or {},
             preferred_language=customer.preferred_language,
         )

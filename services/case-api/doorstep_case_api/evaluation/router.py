@@ -40,7 +40,10 @@ async def get_business_date(session: SessionDep, settings: SettingsDep) -> Busin
     response_model=BusinessDateRead,
     summary="Pin the business date",
     description="For tests and replays: every evaluation uses this date until it is unpinned.",
-    responses={422: {"description": "Not a date.", **_problem}},
+    responses={
+        400: {"description": "The body is not valid JSON.", **_problem},
+        422: {"description": "Not a date.", **_problem},
+    },
 )
 async def pin_business_date(
     caller: Annotated[Principal, require(Scope.ADMIN)],

@@ -1,8 +1,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# Well inside the calendar, so that date arithmetic from a business date (grace days, hold
+# periods, instalment schedules, a day after a range) never leaves it.
+EARLIEST_BUSINESS_DATE = date(1900, 1, 1)
+LATEST_BUSINESS_DATE = date(2999, 12, 31)
+BusinessDay = Annotated[date, Field(ge=EARLIEST_BUSINESS_DATE, le=LATEST_BUSINESS_DATE)]
 
 
 class EvaluationRequest(BaseModel):
@@ -10,8 +17,10 @@ class EvaluationRequest(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"business_date": "2026-11-30"}]}
     )
 
-    business_date: date | None = Field(
-        default=None, description="Date to evaluate; today's business date when omitted."
+    business_date: BusinessDay | None = Field(
+        default=None,
+        description="Date to evaluate (1900-01-01 to 2999-12-31); today's business date when "
+        "omitted.",
     )
 
 
@@ -50,4 +59,4 @@ class BusinessDateUpdate(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"business_date": "2026-12-01"}]}
     )
 
-    business_date: date
+    business_date: BusinessDay = Field(description="From 1900-01-01 to 2999-12-31.")

@@ -34,6 +34,8 @@ Responses = dict[int | str, dict[str, Any]]
 _NOT_FOUND: Responses = {404: {"description": "No such case.", **_problem}}
 _STALE: Responses = {412: {"description": "If-Match is not the case's current ETag.", **_problem}}
 _INVALID: Responses = {422: {"description": "Invalid body (values are not echoed).", **_problem}}
+_BAD_ID: Responses = {422: {"description": "The case id is not a UUID.", **_problem}}
+_UNPARSABLE: Responses = {400: {"description": "The body is not valid JSON.", **_problem}}
 
 
 @router.post(
@@ -87,7 +89,7 @@ async def post_hold(
     tags=["holds"],
     summary="List a case's holds",
     description="Active and lifted holds, oldest first. The ETag is the case's.",
-    responses=_NOT_FOUND,
+    responses={**_NOT_FOUND, **_BAD_ID},
 )
 async def get_holds(case_id: uuid.UUID, session: SessionDep, response: Response) -> HoldList:
     found = await list_holds(session, case_id)
@@ -149,6 +151,7 @@ async def post_lift(
         "nothing."
     ),
     responses={
+        **_UNPARSABLE,
         **_NOT_FOUND,
         409: {"description": "The case is not open.", **_problem},
         **_STALE,
@@ -179,7 +182,7 @@ async def put_vulnerability(
     tags=["vulnerability"],
     summary="Clear the vulnerability flag",
     description="Removes the flag and its category. Clearing an unflagged case changes nothing.",
-    responses={**_NOT_FOUND, **_STALE},
+    responses={**_NOT_FOUND, **_STALE, **_BAD_ID},
 )
 async def delete_vulnerability(
     caller: Annotated[Principal, require(Scope.CASES_WRITE)],

@@ -57,7 +57,10 @@ def _read(referral: LegalReferral, dossier: Dossier) -> LegalReferralRead:
         "arrangements, stage history and holds. A confirmed referral also shows the dossier "
         "as handed over. The ETag is the case's."
     ),
-    responses={404: {"description": "No such case, or never referred.", **_problem}},
+    responses={
+        404: {"description": "No such case, or never referred.", **_problem},
+        422: {"description": "The case id is not a UUID.", **_problem},
+    },
 )
 async def get_legal_referral(
     case_id: uuid.UUID, rules: RulesDep, response: Response

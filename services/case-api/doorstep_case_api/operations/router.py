@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.exceptions import RequestValidationError
 
 from doorstep_case_api.dependencies import SessionDep, SettingsDep, get_policy
+from doorstep_case_api.evaluation.schemas import BusinessDay
 from doorstep_case_api.operations.schemas import PortfolioSummary
 from doorstep_case_api.operations.summary_service import PortfolioSummaryService
 from doorstep_case_api.policy.model import CollectionPolicy
@@ -50,15 +50,21 @@ denominator is 0.
     summary="Portfolio summary",
     description=SUMMARY_DESCRIPTION,
     responses={
-        422: {"description": "Missing or invalid dates, or `from` after `to`.", **_problem},
+        422: {
+            "description": "Missing or invalid dates, `from` after `to`, or a date outside "
+            "1900-01-01 to 2999-12-31.",
+            **_problem,
+        },
     },
 )
 async def get_portfolio_summary(
     session: SessionDep,
     settings: SettingsDep,
     policy: Annotated[CollectionPolicy, Depends(get_policy)],
-    from_date: Annotated[date, Query(alias="from", description="First business date.")],
-    to_date: Annotated[date, Query(alias="to", description="Last business date (inclusive).")],
+    from_date: Annotated[BusinessDay, Query(alias="from", description="First business date.")],
+    to_date: Annotated[
+        BusinessDay, Query(alias="to", description="Last business date (inclusive).")
+    ],
     product: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
 ) -> PortfolioSummary:
     if from_date > to_date:

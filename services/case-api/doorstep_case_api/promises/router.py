@@ -76,7 +76,10 @@ async def post_promise(
     response_model=PromiseList,
     summary="List a case's promises to pay",
     description="Every promise on the case, oldest first, with what was paid towards it.",
-    responses={404: {"description": "No such case.", **_problem}},
+    responses={
+        404: {"description": "No such case.", **_problem},
+        422: {"description": "The case id is not a UUID.", **_problem},
+    },
 )
 async def list_promises(case_id: uuid.UUID, session: SessionDep) -> PromiseList:
     promises = await promises_of_case(session, case_id)

@@ -12,9 +12,13 @@ from doorstep_notifier.contacts.exceptions import ContactNotFoundError, ContactU
 from doorstep_notifier.contacts.schemas import Contact
 from doorstep_notifier.settings import NotifierSettings
 
+# Why the notifier reads contact data: case-api writes it into its audit log (X-Purpose).
+NOTICE_PURPOSE = "overdue-notice"
+PREVIEW_PURPOSE = "notice-preview"
+
 
 class ContactSource(Protocol):
-    async def fetch(self, case_id: uuid.UUID) -> Contact: ...
+    async def fetch(self, case_id: uuid.UUID, *, purpose: str = NOTICE_PURPOSE) -> Contact: ...
 
 
 class CaseApiContacts:
@@ -28,14 +32,15 @@ class CaseApiContacts:
             headers={
                 "Authorization": f"Bearer {token}",
                 "Accept": "application/json",
-                "X-Purpose": "overdue-notice",
             },
             follow_redirects=False,
         )
 
-    async def fetch(self, case_id: uuid.UUID) -> Contact:
+    async def fetch(self, case_id: uuid.UUID, *, purpose: str = NOTICE_PURPOSE) -> Contact:
         try:
-            response = await self._http.get(f"/v1/cases/{case_id}/contact")
+            response = await self._http.get(
+                f"/v1/cases/{case_id}/contact", headers={"X-Purpose": purpose}
+            )
         except httpx.TimeoutException:
             raise ContactUnavailableError("case-api did not answer in time") from None
         except httpx.TransportError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import time
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +23,21 @@ class ContactAddress(BaseModel):
     longitude: float | None = Field(default=None, repr=False)
 
 
+class LocalHours(BaseModel):
+    model_config = _TOLERANT
+
+    start: time
+    end: time
+
+
+class ContactPreferences(BaseModel):
+    model_config = _TOLERANT
+
+    preferred_hours: list[LocalHours] | None = None
+    refused_channels: list[str] = Field(default_factory=list)
+    cease_contact: bool = False
+
+
 class Contact(BaseModel):
     model_config = _TOLERANT
 
@@ -30,5 +46,6 @@ class Contact(BaseModel):
     phone: str | None = Field(default=None, repr=False)
     email: str | None = Field(default=None, repr=False)
     address: ContactAddress | None = None
-    timezone: str
+    timezone: str | None = None  # missing: the rule engine derives it (coordinates, phone)
     preferred_language: str = "en"
+    contact_preferences: ContactPreferences = Field(default_factory=ContactPreferences)

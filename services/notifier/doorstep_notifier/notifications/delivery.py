@@ -18,7 +18,12 @@ from doorstep_notifier.notifications.models import (
 )
 from doorstep_notifier.providers.base import Delivery
 from doorstep_notifier.settings import NotifierSettings
-from doorstep_shared.events.contracts import NotificationFailed, NotificationSent, to_envelope
+from doorstep_shared.events.contracts import (
+    NotificationDelivered,
+    NotificationFailed,
+    NotificationSent,
+    to_envelope,
+)
 from doorstep_shared.events.topics import CASE_STATUS
 from doorstep_shared.messaging.outbox import add_to_outbox
 
@@ -128,9 +133,8 @@ class DeliveryService:
         """Apply the provider's delivery receipt to a sent notice; False if it changes nothing.
 
         The first final receipt wins: gateways repeat receipts, and a late contradicting one
-        does not rewrite what was already announced. ``delivered`` is kept here only (no
-        event contract for it yet); ``failed`` fails the notice and stages
-        ``NotificationFailed``.
+        does not rewrite what was already announced. ``delivered`` stages
+        ``NotificationDelivered``; ``failed`` fails the notice and stages ``NotificationFailed``.
         """
         if notification.delivery_status is not None:
             return False
@@ -139,6 +143,16 @@ class DeliveryService:
         notification.delivery_updated_at = now
         notification.updated_at = now
         if status is DeliveryStatus.DELIVERED:
+            delivered = NotificationDelivered(
+                case_id=notification.case_id,
+                notification_id=notification.id,
+                channel=notification.channel or NO_CHANNEL,
+                trigger_event_id=notification.trigger_event_id,
+                delivered_at=now,
+            )
+            await add_to_outbox(
+                self._session, outbox_table, to_envelope(delivered, self._event_source), CASE_STATUS
+            )
             return True
         failure = f"provider {notification.provider} reported the message undelivered"
         if reason:

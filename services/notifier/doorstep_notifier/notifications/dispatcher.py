@@ -32,25 +32,22 @@ from doorstep_notifier.cases.repository import CaseViewRepository
 from doorstep_notifier.contacts.client import ContactSource
 from doorstep_notifier.contacts.exceptions import ContactNotFoundError, ContactUnavailableError
 from doorstep_notifier.contacts.schemas import Contact
-from doorstep_notifier.notifications.channels import choose_destination
+from doorstep_notifier.decisions.service import ContactJudge, DecisionService
+from doorstep_notifier.notifications.channels import Destination, choose_destination
 from doorstep_notifier.notifications.delivery import DeliveryFailure, DeliveryService, RetryPolicy
+from doorstep_notifier.notifications.messages import compose_message
 from doorstep_notifier.notifications.models import Notification, NotificationStatus
-from doorstep_notifier.notifications.rendering import (
-    DEFAULT_LANGUAGE,
-    NoticeFacts,
-    notice_language,
-    render_notice,
-)
+from doorstep_notifier.notifications.rendering import BankDetails
 from doorstep_notifier.notifications.repository import NotificationRepository
 from doorstep_notifier.notifications.service import pause_reason
 from doorstep_notifier.providers.base import (
     ChannelProvider,
     MessageRejectedError,
-    OutgoingMessage,
     ProviderUnavailableError,
 )
 from doorstep_notifier.settings import NotifierSettings
 from doorstep_shared.clock import utc_now
+from doorstep_shared.contact_rules import Outcome, TimezoneUnresolvedError
 from doorstep_shared.messaging.backoff import Backoff
 
 logger = logging.getLogger(__name__)
@@ -100,6 +97,7 @@ class Dispatcher:
         self._on_outbox_rows = on_outbox_rows
         self._clock = clock
         self._wakeup = asyncio.Event()
+        self._judge = ContactJudge.from_settings(settings)
 
     def wake(self) -> None:
         """New notices were committed: look now rather than at the next poll."""
@@ -243,18 +241,15 @@ class Dispatcher:
             failed = await delivery.record_failure(notification, failure, now)
             self._log_failure(notification, failure, failed)
             return failed
-        language = notice_language(contact.preferred_language)
-        if not self._provider.supports_language(destination.channel, language):
-            language = DEFAULT_LANGUAGE
-        rendered = render_notice(NoticeFacts.of(notification), name=contact.name, language=language)
-        message = OutgoingMessage(
-            notification_id=notification.id,
-            case_id=notification.case_id,
-            channel=destination.channel,
-            recipient=destination.recipient,
-            subject=None if destination.channel == "sms" else rendered.subject,
-            body=rendered.body,
-            language=rendered.language,
+        ruled = await self._apply_contact_rules(session, notification, contact, destination, now)
+        if ruled is not None:
+            return ruled
+        message = compose_message(
+            notification,
+            contact,
+            destination,
+            bank=BankDetails.from_settings(self._settings),
+            supports_language=self._provider.supports_language,
         )
         try:
             # A savepoint: whatever a failing provider wrote is undone, the attempt is kept.
@@ -277,11 +272,51 @@ class Dispatcher:
                 "notification_id": str(notification.id),
                 "case_id": str(notification.case_id),
                 "channel": destination.channel,
-                "language": rendered.language,
+                "language": message.language,
                 "provider": delivered.provider,
             },
         )
         return True
+
+    async def _apply_contact_rules(
+        self,
+        session: AsyncSession,
+        notification: Notification,
+        contact: Contact,
+        destination: Destination,
+        now: datetime,
+    ) -> bool | None:
+        """None when the rules allow sending now; else whether a status event was staged."""
+        case = await CaseViewRepository(session).get(notification.case_id)
+        try:
+            judgement = await self._judge.judge(
+                session, notification, case, contact, destination.channel, now
+            )
+        except TimezoneUnresolvedError as exc:
+            # Without a zone no hour can be judged lawful: never guess.
+            failure = DeliveryFailure(str(exc), permanent=True)
+            failed = await self._delivery(session).record_failure(
+                notification, failure, now, channel=destination.channel
+            )
+            self._log_failure(notification, failure, failed)
+            return failed
+        staged = await DecisionService(session, self._settings.event_source).record(
+            notification, destination.channel, judgement, now
+        )
+        decision = judgement.decision
+        if decision.outcome is Outcome.ALLOWED:
+            return None
+        logger.info(
+            f"notification {decision.outcome.value}",
+            extra={
+                "notification_id": str(notification.id),
+                "case_id": str(notification.case_id),
+                "rule_id": decision.rule_id,
+                "pack": f"{decision.pack_id}@{decision.pack_version}",
+                "not_before": decision.not_before.isoformat() if decision.not_before else None,
+            },
+        )
+        return staged
 
     def _delivery(self, session: AsyncSession) -> DeliveryService:
         return DeliveryService(

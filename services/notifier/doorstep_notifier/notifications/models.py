@@ -26,6 +26,7 @@ class NotificationStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    SUPPRESSED = "suppressed"  # the contact rules forbid it for good (hold, cease, refusal)
 
 
 class Notification(Base):
@@ -63,6 +64,10 @@ class Notification(Base):
     fees: Mapped[Decimal] = mapped_column(MoneyAmount)
     penalties: Mapped[Decimal] = mapped_column(MoneyAmount)
     total: Mapped[Decimal] = mapped_column(MoneyAmount)
+    # Doorstep's own charges (late fee, penalty interest) the notice must state; null on
+    # notices queued before they were kept.
+    late_fees: Mapped[Decimal | None] = mapped_column(MoneyAmount)
+    penalty_interest: Mapped[Decimal | None] = mapped_column(MoneyAmount)
     as_of_date: Mapped[date] = mapped_column(Date)
     channel: Mapped[str | None] = mapped_column(String(16))
     provider: Mapped[str | None] = mapped_column(String(32))

@@ -1,8 +1,26 @@
-"""Renders the overdue notice in the customer's language from the packaged templates."""
+"""Renders a notice for one channel, in the customer's language, from the packaged templates.
+
+The templates (Jinja2, plain text, in ``templates/``):
+
+* ``stage.<stage>.<language>.j2``: what the stage says, as two macros: ``paragraph()`` for
+  e-mail and letter, ``short()`` for SMS. A stage without its own file (a bank's own ladder
+  names) uses ``stage.default``.
+* ``_notice.<language>.j2``: the full notice, which ``email`` and ``letter`` extend; the
+  e-mail adds the opt-out.
+* ``email.subject.<language>.j2``: neutral. Subjects show in inbox lists and on lock screens.
+* ``letter.subject.<language>.j2``: the heading printed below the envelope window.
+* ``sms.<language>.j2``: short; its first line names the bank and nothing of the debt.
+
+Every notice states the itemised amount due with its as-of date, the fees and penalties so
+far, the credit-record consequence, how to pay, how to ask for a repayment plan or report
+hardship, how to dispute, and the bank's contact; e-mail and SMS also say how to opt out.
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -13,20 +31,31 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from doorstep_notifier.notifications.amounts import in_currency_digits
 from doorstep_notifier.notifications.models import Notification
+from doorstep_notifier.providers.base import Channel
+from doorstep_notifier.settings import NotifierSettings
 
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_LANGUAGE = "en"
 SUPPORTED_LANGUAGES = ("en", "zh-CN")
-ITEMISED = ("principal", "interest", "fees", "penalties", "total")
+CHANNELS: tuple[Channel, ...] = ("sms", "email", "letter")
+DEFAULT_STAGE = "default"
+_STAGE_NAME = re.compile(r"[a-z_]{1,32}")
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 
+LanguageSupport = Callable[[Channel, str], bool]
+
 
 @dataclass(frozen=True, slots=True)
 class NoticeFacts:
-    """What the notice must state; no personal data."""
+    """What the notice must state; no personal data.
+
+    ``late_fees`` and ``penalty_interest`` are Doorstep's own charges (the case events'
+    ``charges``), on top of the arrears core banking reported. The notification does not
+    store them yet, so :meth:`of` leaves them unknown and the notice states the arrears only.
+    """
 
     case_id: uuid.UUID
     product: str
@@ -39,6 +68,8 @@ class NoticeFacts:
     penalties: Decimal
     total: Decimal
     as_of_date: date
+    late_fees: Decimal | None = None
+    penalty_interest: Decimal | None = None
 
     @classmethod
     def of(cls, notification: Notification) -> NoticeFacts:
@@ -54,13 +85,39 @@ class NoticeFacts:
             penalties=notification.penalties,
             total=notification.total,
             as_of_date=notification.as_of_date,
+            late_fees=notification.late_fees,
+            penalty_interest=notification.penalty_interest,
+        )
+
+    @property
+    def charges_known(self) -> bool:
+        return self.late_fees is not None and self.penalty_interest is not None
+
+
+@dataclass(frozen=True, slots=True)
+class BankDetails:
+    """Who a notice comes from and how to reach them (settings; no personal data)."""
+
+    name: str
+    contact: str
+    unsubscribe_mailto: str
+    sms_opt_out_keyword: str
+
+    @classmethod
+    def from_settings(cls, settings: NotifierSettings) -> BankDetails:
+        return cls(
+            name=settings.bank_name,
+            contact=settings.bank_contact,
+            unsubscribe_mailto=settings.email_unsubscribe_mailto,
+            sms_opt_out_keyword=settings.sms_opt_out_keyword,
         )
 
 
 @dataclass(frozen=True, slots=True)
 class RenderedNotice:
     language: str
-    subject: str
+    channel: Channel
+    subject: str | None  # None for SMS
     body: str
 
 
@@ -75,15 +132,24 @@ def notice_language(preferred_language: str) -> str:
     return DEFAULT_LANGUAGE
 
 
+def language_for(preferred_language: str, channel: Channel, supports: LanguageSupport) -> str:
+    """The customer's language if ``channel`` can show it (a letter needs a font with its
+    glyphs), else the default language."""
+    language = notice_language(preferred_language)
+    return language if supports(channel, language) else DEFAULT_LANGUAGE
+
+
 def format_money(amount: Decimal, currency: str) -> str:
     """``1200.5`` CNY -> ``1,200.50 CNY``: the currency's minor digits, grouped thousands."""
     return f"{in_currency_digits(amount, currency):,} {currency}"
 
 
-def format_date(value: date, language: str) -> str:
+def format_date(value: date, language: str, *, short: bool = False) -> str:
+    """``28 November 2026`` (short: ``28 Nov 2026``), ``2026年11月28日``."""
     if language == "zh-CN":
         return f"{value.year}年{value.month}月{value.day}日"
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+    month = _MONTHS[value.month - 1]
+    return f"{value.day} {month[:3] if short else month} {value.year}"
 
 
 @cache
@@ -96,16 +162,31 @@ def _environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        keep_trailing_newline=False,
     )
 
 
-def render_notice(facts: NoticeFacts, *, name: str, language: str) -> RenderedNotice:
-    if language not in SUPPORTED_LANGUAGES:
-        raise ValueError(f"no notice templates for language {language!r}")
+@cache
+def _templates() -> frozenset[str]:
+    return frozenset(_environment().list_templates(extensions=["j2"]))
 
+
+def stage_template(stage: str, language: str) -> str:
+    """The stage's own template, or the generic one for a stage the templates do not know."""
+    if _STAGE_NAME.fullmatch(stage):
+        name = f"stage.{stage}.{language}.j2"
+        if name in _templates():
+            return name
+    return f"stage.{DEFAULT_STAGE}.{language}.j2"
+
+
+def _context(facts: NoticeFacts, name: str, language: str, bank: BankDetails) -> dict[str, object]:
     def money(amount: Decimal) -> str:
         return format_money(amount, facts.currency)
 
+    charges = facts.fees + facts.penalties
+    amount_due = facts.total
+    rows = ["principal", "interest", "fees", "penalties"]
     context: dict[str, object] = {
         "name": name,
         "reference": str(facts.case_id),
@@ -113,17 +194,50 @@ def render_notice(facts: NoticeFacts, *, name: str, language: str) -> RenderedNo
         "stage": facts.stage,
         "days_past_due": facts.days_past_due,
         "as_of_date": format_date(facts.as_of_date, language),
+        "as_of_date_short": format_date(facts.as_of_date, language, short=True),
         "currency": facts.currency,
         "principal": money(facts.principal),
         "interest": money(facts.interest),
         "fees": money(facts.fees),
         "penalties": money(facts.penalties),
         "total": money(facts.total),
-        "charges": money(facts.fees + facts.penalties),
+        "charges_known": facts.charges_known,
+        "stage_template": stage_template(facts.stage, language),
+        "bank_name": bank.name,
+        "bank_contact": bank.contact,
+        "unsubscribe_mailto": bank.unsubscribe_mailto,
+        "sms_opt_out_keyword": bank.sms_opt_out_keyword,
     }
+    if facts.late_fees is not None and facts.penalty_interest is not None:
+        charges += facts.late_fees + facts.penalty_interest
+        amount_due += facts.late_fees + facts.penalty_interest
+        context["late_fees"] = money(facts.late_fees)
+        context["penalty_interest"] = money(facts.penalty_interest)
+        rows += ["late_fees", "penalty_interest"]
+    # Amounts without the currency code, for the SMS (its total names the currency once).
+    context["plain"] = {
+        key: f"{in_currency_digits(getattr(facts, key), facts.currency):,}" for key in rows
+    }
+    context["charges"] = money(charges)
+    context["amount_due"] = money(amount_due)
     # Width of the right-aligned amount column in the itemised table.
-    context["column"] = max(len(str(context[key])) for key in ITEMISED)
+    context["column"] = max(len(str(context[key])) for key in [*rows, "amount_due"])
+    return context
+
+
+def render_notice(
+    facts: NoticeFacts, *, channel: Channel, name: str, language: str, bank: BankDetails
+) -> RenderedNotice:
+    if language not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"no notice templates for language {language!r}")
+    if channel not in CHANNELS:
+        raise ValueError(f"no notice templates for channel {channel!r}")
+    context = _context(facts, name, language, bank)
     environment = _environment()
-    subject = environment.get_template(f"overdue_notice.{language}.subject.j2").render(context)
-    body = environment.get_template(f"overdue_notice.{language}.body.j2").render(context)
-    return RenderedNotice(language=language, subject=subject.strip(), body=body.strip() + "\n")
+    body = environment.get_template(f"{channel}.{language}.j2").render(context).strip()
+    subject = None
+    if channel != "sms":  # an SMS counts its characters: no trailing newline
+        body += "\n"
+        template = environment.get_template(f"{channel}.subject.{language}.j2")
+        subject = " ".join(template.render(context).split())
+    return RenderedNotice(language=language, channel=channel, subject=subject, body=body)

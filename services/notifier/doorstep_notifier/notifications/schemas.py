@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from doorstep_notifier.notifications.models import NotificationStatus
+from doorstep_shared.events.contracts import ContactDecisionFacts
 
 
 class ArrearsRead(BaseModel):
@@ -64,3 +66,31 @@ class NotificationRead(NotificationSummary):
 
 class NotificationPage(BaseModel):
     items: list[NotificationSummary] = Field(description="Newest first.")
+
+
+class NoticePreview(BaseModel):
+    """A notice as it would go out now, rendered with the customer's current contact data.
+
+    Personal data: the body names the customer. The recipient is masked as everywhere else.
+    """
+
+    notification_id: uuid.UUID
+    case_id: uuid.UUID
+    notification_status: NotificationStatus = Field(description="Where the notice stands.")
+    channel: Literal["sms", "email", "letter"] = Field(
+        description="The channel asked for, else the one the dispatcher would choose."
+    )
+    sender: str = Field(
+        description="What the customer sees as the sender: SMS sender id, e-mail From, or "
+        "the letter's return address in the envelope window."
+    )
+    recipient: str = Field(examples=["+86*******8000", "l***@example.com", "***, CN"])
+    language: str = Field(examples=["en", "zh-CN"])
+    subject: str | None = Field(description="E-mail subject or letter heading; None for SMS.")
+    body: str
+    contact_rules: ContactDecisionFacts | None = Field(
+        default=None,
+        description="What the contact rules would answer for this channel right now "
+        "(allowed, deferred until, or suppressed, with rule and reason); null when the "
+        "customer's time zone cannot be found. Not logged: a preview sends nothing.",
+    )

@@ -54,6 +54,8 @@ def _facts(state: CaseState) -> dict[str, Any]:
         "fees": arrears.fees,
         "penalties": arrears.penalties,
         "total": arrears.total,
+        "late_fees": state.charges.late_fees,
+        "penalty_interest": state.charges.penalty_interest,
         "as_of_date": state.as_of_date,
     }
 

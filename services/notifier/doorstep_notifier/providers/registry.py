@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from doorstep_notifier.providers.base import ChannelProvider
+from collections.abc import Callable
+
+from doorstep_notifier.providers.base import Channel, ChannelProvider
 from doorstep_notifier.providers.channels import ChannelsProvider
 from doorstep_notifier.providers.letter import LetterProvider
 from doorstep_notifier.providers.local import LocalProvider
@@ -23,3 +25,14 @@ def build_provider(settings: NotifierSettings) -> ChannelProvider:
             }
         )
     raise ValueError(f"unknown provider {settings.provider!r}")
+
+
+def language_support(settings: NotifierSettings) -> Callable[[Channel, str], bool]:
+    """Which languages the configured provider can show per channel, without opening any
+    connection (for previews). Only letters are limited: by the fonts configured."""
+    if settings.provider == "channels":
+        letters = LetterProvider(settings)
+        return lambda channel, language: (
+            channel != "letter" or letters.supports_language(channel, language)
+        )
+    return LocalProvider().supports_language

@@ -6,8 +6,9 @@ transaction rolled back once the gateway had accepted — is not sent twice by t
 The gateway answers 2xx with its message id (``message_id`` or ``id``), which its delivery
 receipts name later.
 
-Outcomes: 2xx accepted; 4xx other than 408/429 rejected for good; 5xx, 408, 429, timeouts
-and connection errors are an outage, retried by the dispatcher's backoff.
+Outcomes: 2xx accepted; 4xx other than 401/403/408/429 rejected for good; 5xx, 408, 429,
+timeouts and connection errors are an outage, retried by the dispatcher's backoff. 401 and 403
+refuse our credential, not the message: the notice waits until an operator fixes it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from doorstep_notifier.providers.base import (
 )
 from doorstep_notifier.settings import NotifierSettings
 
-_RETRYABLE_CLIENT_ERRORS = {408, 429}
+_RETRYABLE_CLIENT_ERRORS = {401, 403, 408, 429}
 _REASON_LIMIT = 200
 # Gateways like to quote the number they refused; reasons are stored and logged, so no digits
 # runs that could be one.

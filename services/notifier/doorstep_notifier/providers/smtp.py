@@ -2,7 +2,8 @@
 
 The HTML part is the same text, escaped and wrapped in ``<pre>`` so the itemised table keeps
 its columns; nothing of the message is interpreted as markup. Every message states how to
-stop e-mail (12 CFR 1006.6(e)) and carries a ``List-Unsubscribe`` mailto header.
+stop e-mail (12 CFR 1006.6(e)): the e-mail templates end with the opt-out line, which both
+parts therefore carry, and the message has a ``List-Unsubscribe`` mailto header.
 
 The ``Message-ID`` is derived from the notification id, so a retried send after a rolled-back
 transaction is recognisable as the same message by the receiving side.
@@ -26,15 +27,6 @@ from doorstep_notifier.providers.base import (
 )
 from doorstep_notifier.settings import NotifierSettings
 
-OPT_OUT = {
-    "en": "To stop receiving these e-mails, write to {mailto} (subject: unsubscribe).",
-    "zh-CN": "如不希望再收到此类电子邮件，请发送邮件至 {mailto}（主题：退订）。",
-}
-
-
-def opt_out_line(language: str, mailto: str) -> str:
-    return OPT_OUT.get(language, OPT_OUT["en"]).format(mailto=mailto)
-
 
 def html_body(text: str) -> str:
     return (
@@ -56,7 +48,7 @@ class SmtpProvider:
     def build(self, message: OutgoingMessage) -> EmailMessage:
         settings = self._settings
         mailto = settings.email_unsubscribe_mailto
-        text = f"{message.body.rstrip()}\n\n--\n{opt_out_line(message.language, mailto)}\n"
+        text = message.body
         email = EmailMessage()
         email["From"] = settings.email_from
         email["To"] = message.recipient
@@ -64,9 +56,10 @@ class SmtpProvider:
         email["Date"] = formatdate(localtime=False)
         email["Message-ID"] = f"<{message.notification_id}@doorstep.notifier>"
         email["List-Unsubscribe"] = f"<mailto:{mailto}?subject=unsubscribe>"
-        email["Content-Language"] = message.language
         email.set_content(text)
         email.add_alternative(html_body(text), subtype="html")
+        # After the parts: making the message multipart moves Content-* headers into them.
+        email["Content-Language"] = message.language
         return email
 
     async def send(self, session: AsyncSession, message: OutgoingMessage) -> Delivery:

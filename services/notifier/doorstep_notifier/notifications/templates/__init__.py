@@ -1,1 +1,1 @@
-"""Overdue-notice templates, one subject and one body per language (Jinja2, plain text)."""
+"""Notice templates per channel, stage and language (Jinja2, plain text); see rendering.py."""
