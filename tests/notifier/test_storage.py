@@ -40,6 +40,7 @@ TABLES = {
     "api_key",
     "audit_entry",
     "contact_decision",
+    "opt_out",
 }
 
 

@@ -74,6 +74,9 @@ EXPECTED: dict[tuple[str, str, str], tuple[str, set[str] | frozenset[str]]] = {
     ("notifier", "GET", "/v1/cases/{case_id}/notice-preview"): ("all", {A.CASES_READ, A.PII_READ}),
     # The SMS gateway authenticates with its own shared secret (tested in tests/notifier).
     ("notifier", "POST", "/v1/providers/sms/receipts"): ("gateway", frozenset()),
+    ("notifier", "POST", "/v1/providers/sms/opt-outs"): ("gateway", frozenset()),
+    ("notifier", "POST", "/v1/cases/{case_id}/opt-outs"): ("all", {A.CASES_WRITE}),
+    ("notifier", "GET", "/v1/cases/{case_id}/opt-outs"): ("all", {A.CASES_READ}),
     ("scheduler", "GET", "/v1/visits"): ("all", {A.VISITS_READ}),
     ("scheduler", "GET", "/v1/visits/{visit_id}"): ("all", {A.VISITS_READ}),
     ("scheduler", "GET", "/v1/collectors"): ("all", {A.VISITS_READ}),

@@ -14,6 +14,7 @@ from doorstep_notifier.notifications.handlers import (
 )
 from doorstep_notifier.notifications.router import cases_router as notice_preview_router
 from doorstep_notifier.notifications.router import router as notifications_router
+from doorstep_notifier.opt_outs.router import router as opt_outs_router
 from doorstep_notifier.providers.base import ChannelProvider
 from doorstep_notifier.providers.channels import Closeable
 from doorstep_notifier.providers.registry import build_provider
@@ -102,5 +103,10 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     app.include_router(notifications_router)
     app.include_router(notice_preview_router)
     app.include_router(providers_router)
+    app.include_router(opt_outs_router)
     # The SMS gateway authenticates with its own shared secret, not a Doorstep credential.
-    return seal_routes(app, settings, exempt=frozenset({"/v1/providers/sms/receipts"}))
+    return seal_routes(
+        app,
+        settings,
+        exempt=frozenset({"/v1/providers/sms/receipts", "/v1/providers/sms/opt-outs"}),
+    )

@@ -49,3 +49,13 @@ class Contact(BaseModel):
     timezone: str | None = None  # missing: the rule engine derives it (coordinates, phone)
     preferred_language: str = "en"
     contact_preferences: ContactPreferences = Field(default_factory=ContactPreferences)
+
+
+def with_refusals(contact: Contact, channels: set[str]) -> Contact:
+    """The contact with ``channels`` added to the media the customer refused (opt-outs)."""
+    if not channels:
+        return contact
+    stated = contact.contact_preferences
+    refused = sorted(set(stated.refused_channels) | channels)
+    preferences = stated.model_copy(update={"refused_channels": refused})
+    return contact.model_copy(update={"contact_preferences": preferences})

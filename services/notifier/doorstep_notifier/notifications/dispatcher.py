@@ -31,7 +31,7 @@ from doorstep_notifier.cases.models import CaseView
 from doorstep_notifier.cases.repository import CaseViewRepository
 from doorstep_notifier.contacts.client import ContactSource
 from doorstep_notifier.contacts.exceptions import ContactNotFoundError, ContactUnavailableError
-from doorstep_notifier.contacts.schemas import Contact
+from doorstep_notifier.contacts.schemas import Contact, with_refusals
 from doorstep_notifier.decisions.service import ContactJudge, DecisionService
 from doorstep_notifier.notifications.channels import Destination, choose_destination
 from doorstep_notifier.notifications.delivery import DeliveryFailure, DeliveryService, RetryPolicy
@@ -40,6 +40,7 @@ from doorstep_notifier.notifications.models import Notification, NotificationSta
 from doorstep_notifier.notifications.rendering import BankDetails
 from doorstep_notifier.notifications.repository import NotificationRepository
 from doorstep_notifier.notifications.service import pause_reason
+from doorstep_notifier.opt_outs.repository import OptOutRepository
 from doorstep_notifier.providers.base import (
     ChannelProvider,
     MessageRejectedError,
@@ -235,6 +236,8 @@ class Dispatcher:
         self, session: AsyncSession, notification: Notification, contact: Contact, now: datetime
     ) -> bool:
         delivery = self._delivery(session)
+        opted_out = await OptOutRepository(session).channels(notification.case_id)
+        contact = with_refusals(contact, opted_out)
         destination = choose_destination(contact)
         if destination is None:
             failure = DeliveryFailure(NO_CHANNEL_POSSIBLE, permanent=True)
