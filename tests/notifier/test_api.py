@@ -40,6 +40,14 @@ async def test_sent_notice_shows_its_message_with_the_recipient_masked(
     detail = (await client.get(f"/v1/notifications/{summary['id']}")).json()
     assert detail["status"] == "sent"
     assert detail["channel"] == "sms"
+    # The decision log: the contact rules let it out, under the default UK pack.
+    [decision] = detail["decisions"]
+    assert (decision["outcome"], decision["rule_id"], decision["pack_version"]) == (
+        "allowed",
+        "uk.allowed",
+        "2026.1",
+    )
+    assert decision["timezone_source"] == "record"
     assert detail["provider"] == "local"
     assert detail["trigger"]["event_type"] == "doorstep.case.opened.v1"
     assert detail["arrears"] == {

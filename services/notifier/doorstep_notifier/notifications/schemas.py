@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from doorstep_notifier.notifications.models import NotificationStatus
 from doorstep_shared.events.contracts import ContactDecisionFacts
@@ -58,9 +58,30 @@ class MessageRead(BaseModel):
     recorded_at: datetime
 
 
+class ContactDecisionRead(BaseModel):
+    """One answer of the contact rules for this notice (the decision log)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    channel: str
+    outcome: Literal["allowed", "deferred", "suppressed"]
+    rule_id: str
+    pack_id: str
+    pack_version: str
+    reason: str
+    not_before: datetime | None
+    timezone: str
+    timezone_source: str
+    decided_at: datetime
+
+
 class NotificationRead(NotificationSummary):
     message: MessageRead | None = Field(
         description="The recorded message (local provider), once sent."
+    )
+    decisions: list[ContactDecisionRead] = Field(
+        default_factory=list,
+        description="Every answer the contact rules gave for this notice, oldest first.",
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from doorstep_notifier.decisions.repository import DecisionRepository
 from doorstep_notifier.notifications.amounts import in_currency_digits
 from doorstep_notifier.notifications.exceptions import NotificationNotFoundError
 from doorstep_notifier.notifications.masking import mask_recipient
@@ -23,6 +24,7 @@ from doorstep_notifier.notifications.models import Notification, NotificationSta
 from doorstep_notifier.notifications.repository import NotificationRepository
 from doorstep_notifier.notifications.schemas import (
     ArrearsRead,
+    ContactDecisionRead,
     MessageRead,
     NotificationRead,
     NotificationSummary,
@@ -130,6 +132,7 @@ class NotificationQueryService:
     def __init__(self, session: AsyncSession) -> None:
         self._notices = NotificationRepository(session)
         self._messages = LocalMessageRepository(session)
+        self._decisions = DecisionRepository(session)
 
     async def page(
         self, *, case_id: uuid.UUID | None, status: str | None, limit: int
@@ -142,9 +145,11 @@ class NotificationQueryService:
         if notification is None:
             raise NotificationNotFoundError(f"no notification {notification_id}")
         message = await self._messages.for_notification(notification_id)
+        decisions = await self._decisions.of_notification(notification_id)
         return NotificationRead(
             **summarize(notification).model_dump(),
             message=None if message is None else _message_read(message),
+            decisions=[ContactDecisionRead.model_validate(d) for d in decisions],
         )
 
 
