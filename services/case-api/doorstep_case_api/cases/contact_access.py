@@ -83,11 +83,11 @@ def _masked(contact: CaseContact) -> CaseContact:
             "name": mask_name(contact.name),
             "phone": mask_phone(contact.phone) if contact.phone else None,
             "email": mask_email(contact.email) if contact.email else None,
-            # City, region and country stay: they are what case filters work on.
+            # Region and country stay: coarse, and what case filters work on.
             "address": CaseContactAddress(
                 line1=HIDDEN if address.line1 else None,
                 line2=HIDDEN if address.line2 else None,
-                city=address.city,
+                city=HIDDEN if address.city else None,
                 region=address.region,
                 postal_code=HIDDEN if address.postal_code else None,
                 country=address.country,
