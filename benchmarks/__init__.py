@@ -1,0 +1,1 @@
+"""Reproducible performance measurements (see the README for how to run them)."""
