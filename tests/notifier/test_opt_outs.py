@@ -12,7 +12,7 @@ import pytest
 from doorstep_notifier.main import create_app
 from doorstep_notifier.settings import NotifierSettings
 from tests.notifier.conftest import CaseEventSink, MakeDispatcher, NotifierDb, SteppingClock
-from tests.notifier.contact_stub import ContactStub
+from tests.notifier.contact_stub import TOKEN, ContactStub
 from tests.notifier.factories import opened, stage_changed
 from tests.support.apps import app_client
 from tests.support.clocks import zone_at_hour
@@ -22,11 +22,15 @@ GATEWAY = {"X-Doorstep-Receipt-Secret": SECRET}
 
 
 @pytest.fixture
-async def client(notifier_db: NotifierDb) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    notifier_db: NotifierDb, contact_stub: ContactStub
+) -> AsyncIterator[httpx.AsyncClient]:
     settings = NotifierSettings(
         database_url=notifier_db.url,
         background_workers_enabled=False,
         sms_receipt_secret=SECRET,
+        case_api_url=contact_stub.url,
+        case_api_token=TOKEN,
     )
     async with app_client(create_app(settings)) as http:
         yield http
@@ -104,3 +108,20 @@ async def test_a_stop_reply_suppresses_a_notice_already_waiting_for_its_window(
         "/v1/providers/sms/opt-outs", json={"reference": str(uuid.uuid4())}, headers=GATEWAY
     )
     assert unknown.status_code == 404
+
+
+async def test_the_preview_takes_the_channel_the_dispatcher_would(
+    client: httpx.AsyncClient,
+    notifier_db: NotifierDb,
+    publish: CaseEventSink,
+    contact_stub: ContactStub,
+) -> None:
+    case_id = uuid.uuid4()
+    contact_stub.add(case_id)
+    await publish(opened(case_id))
+    notice = await notifier_db.only_notification(case_id)
+    before = (await client.get(f"/v1/notifications/{notice.id}/preview")).json()
+    assert before["channel"] == "sms"
+    await client.post(f"/v1/cases/{case_id}/opt-outs", json={"channel": "sms"})
+    after = (await client.get(f"/v1/notifications/{notice.id}/preview")).json()
+    assert after["channel"] == "email"

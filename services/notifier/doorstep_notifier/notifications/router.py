@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from doorstep_notifier.contacts.client import ContactSource
+from doorstep_notifier.contacts.schemas import with_refusals
 from doorstep_notifier.decisions.service import ContactJudge
 from doorstep_notifier.dependencies import ContactsDep, SessionDep, SettingsDep
 from doorstep_notifier.notifications.models import Notification, NotificationStatus
@@ -23,6 +24,7 @@ from doorstep_notifier.notifications.schemas import (
     NotificationRead,
 )
 from doorstep_notifier.notifications.service import NotificationQueryService
+from doorstep_notifier.opt_outs.repository import OptOutRepository
 from doorstep_notifier.providers.base import Channel
 from doorstep_notifier.providers.registry import language_support
 from doorstep_notifier.settings import NotifierSettings
@@ -149,6 +151,10 @@ async def _preview(
 ) -> NoticePreview:
     # No transaction is open while case-api answers.
     contact = await fetch_contact(contacts, notification.case_id)
+    async with session.begin():
+        # The channel the dispatcher would take: opt-outs recorded here count as refusals.
+        refused = await OptOutRepository(session).channels(notification.case_id)
+    contact = with_refusals(contact, refused)
     preview = render_preview(
         notification,
         contact,
