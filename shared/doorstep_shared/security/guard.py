@@ -9,7 +9,6 @@ route that names no rule, so a new endpoint cannot be public by accident.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Iterator
 from typing import Annotated, Any
@@ -22,7 +21,12 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from doorstep_shared.clock import utc_now
-from doorstep_shared.security.api_keys import ApiKeyRecord, ApiKeyRepository, split_token
+from doorstep_shared.security.api_keys import (
+    ApiKeyRecord,
+    ApiKeyRepository,
+    hash_token,
+    split_token,
+)
 from doorstep_shared.security.jwt_bearer import JwksSource, JwtVerifier
 from doorstep_shared.security.principal import Principal
 from doorstep_shared.security.ratelimit import RateLimiter
@@ -71,7 +75,7 @@ class Authenticator:
 
     async def _api_key(self, token: str) -> ApiKeyRecord | None:
         # Revocation takes effect within api_key_cache_seconds; expiry is checked every time.
-        digest = hashlib.sha256(token.encode()).hexdigest()
+        digest = hash_token(token)
         now = time.monotonic()
         cached = self._cache.get(digest)
         if cached is not None and cached[0] > now:

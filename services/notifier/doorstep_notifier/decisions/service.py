@@ -11,7 +11,6 @@ case timeline shows it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,22 +46,17 @@ from doorstep_shared.messaging.outbox import add_to_outbox
 _CHANNELS = {"sms": Channel.SMS, "email": Channel.EMAIL, "letter": Channel.LETTER}
 
 
-@dataclass(frozen=True)
-class Judgement:
-    decision: Decision
-    timezone_source: str
-
-    def facts(self) -> ContactDecisionFacts:
-        d = self.decision
-        return ContactDecisionFacts(
-            outcome=d.outcome.value,
-            rule_id=d.rule_id,
-            pack_id=d.pack_id,
-            pack_version=d.pack_version,
-            reason=d.reason,
-            not_before=d.not_before,
-            timezone_source=self.timezone_source,
-        )
+def decision_facts(decision: Decision) -> ContactDecisionFacts:
+    """The engine's answer as the status events carry it."""
+    return ContactDecisionFacts(
+        outcome=decision.outcome.value,
+        rule_id=decision.rule_id,
+        pack_id=decision.pack_id,
+        pack_version=decision.pack_version,
+        reason=decision.reason,
+        not_before=decision.not_before,
+        timezone_source=decision.timezone_source,
+    )
 
 
 class ContactJudge:
@@ -93,7 +87,7 @@ class ContactJudge:
         contact: Contact,
         channel: str,
         now: datetime,
-    ) -> Judgement:
+    ) -> Decision:
         zone = resolve_timezone(
             contact.timezone,
             contact.address.latitude if contact.address else None,
@@ -116,7 +110,7 @@ class ContactJudge:
             history=history,
             timezone_source=zone.detail,
         )
-        return Judgement(decide(self.pack_for(notification.product), attempt), zone.detail)
+        return decide(self.pack_for(notification.product), attempt)
 
 
 def _preferences(contact: Contact) -> ContactPreferences:
@@ -139,10 +133,9 @@ class DecisionService:
         self._event_source = event_source
 
     async def record(
-        self, notification: Notification, channel: str, judgement: Judgement, now: datetime
+        self, notification: Notification, channel: str, d: Decision, now: datetime
     ) -> bool:
         """Log the answer and act on a deferral or suppression; True when an event was staged."""
-        d = judgement.decision
         previous = await self._decisions.latest(notification.id)
         self._decisions.add(
             ContactDecisionRecord(
@@ -156,7 +149,7 @@ class DecisionService:
                 reason=d.reason[:2000],
                 not_before=d.not_before,
                 timezone=d.timezone,
-                timezone_source=judgement.timezone_source[:100],
+                timezone_source=d.timezone_source[:100],
                 decided_at=now,
             )
         )
@@ -176,7 +169,7 @@ class DecisionService:
                 notification_id=notification.id,
                 channel=channel,
                 trigger_event_id=notification.trigger_event_id,
-                decision=judgement.facts(),
+                decision=decision_facts(d),
                 deferred_at=now,
             )
         else:
@@ -187,7 +180,7 @@ class DecisionService:
                 notification_id=notification.id,
                 channel=channel,
                 trigger_event_id=notification.trigger_event_id,
-                decision=judgement.facts(),
+                decision=decision_facts(d),
                 suppressed_at=now,
             )
         await add_to_outbox(

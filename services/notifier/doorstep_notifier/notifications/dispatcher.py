@@ -292,7 +292,7 @@ class Dispatcher:
         """None when the rules allow sending now; else whether a status event was staged."""
         case = await CaseViewRepository(session).get(notification.case_id)
         try:
-            judgement = await self._judge.judge(
+            decision = await self._judge.judge(
                 session, notification, case, contact, destination.channel, now
             )
         except TimezoneUnresolvedError as exc:
@@ -304,9 +304,8 @@ class Dispatcher:
             self._log_failure(notification, failure, failed)
             return failed
         staged = await DecisionService(session, self._settings.event_source).record(
-            notification, destination.channel, judgement, now
+            notification, destination.channel, decision, now
         )
-        decision = judgement.decision
         if decision.outcome is Outcome.ALLOWED:
             return None
         logger.info(

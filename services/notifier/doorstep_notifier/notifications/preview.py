@@ -16,7 +16,7 @@ from doorstep_notifier.contacts.client import PREVIEW_PURPOSE, ContactSource
 from doorstep_notifier.contacts.exceptions import ContactNotFoundError, ContactUnavailableError
 from doorstep_notifier.contacts.schemas import Contact
 from doorstep_notifier.db import audit_table
-from doorstep_notifier.decisions.service import ContactJudge
+from doorstep_notifier.decisions.service import ContactJudge, decision_facts
 from doorstep_notifier.notifications.channels import choose_destination, possible_destinations
 from doorstep_notifier.notifications.exceptions import (
     ChannelNotPossibleError,
@@ -66,12 +66,12 @@ class NoticePreviewService:
         """What the contact rules would say now, for the channel shown (nothing is logged)."""
         case = await CaseViewRepository(self._session).get(notification.case_id)
         try:
-            judged = await judge.judge(
+            decision = await judge.judge(
                 self._session, notification, case, contact, channel, utc_now()
             )
         except TimezoneUnresolvedError:
             return None
-        return judged.facts()
+        return decision_facts(decision)
 
     async def record(self, *, actor: str, case_id: uuid.UUID, purpose: str | None) -> None:
         """Audit the preview; the caller commits before answering."""
