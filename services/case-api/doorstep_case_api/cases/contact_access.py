@@ -62,7 +62,7 @@ def disclose(contact: CaseContact, caller: Principal) -> Disclosure:
             "address": CaseContactAddress(**address),
         }
     )
-    disclosed = tuple(sorted(n for n, v in kept.items() if v is not None and n in allowed))
+    disclosed = tuple(sorted(name for name, value in kept.items() if value is not None))
     return Disclosure(shown, disclosed)
 
 
