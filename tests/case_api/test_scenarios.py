@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
@@ -10,6 +11,8 @@ import pytest
 from doorstep_case_api.cli import MIGRATIONS
 from doorstep_case_api.main import create_app
 from doorstep_case_api.settings import CaseApiSettings
+from doorstep_shared.clock import utc_now
+from doorstep_shared.events.contracts import VisitNoticeFailed, VisitNoticeSent
 from tests.case_api.scenario_support import Operations
 from tests.support.apps import app_client, migrate
 
@@ -271,3 +274,41 @@ async def test_a_moratorium_ends_by_itself(ops: Operations) -> None:
     # Interest resumes for the days after the lift, never for the frozen ones.
     charged = (await ops.case(case_id))["charges"]["penalty_interest"]
     assert charged != charged_before
+
+
+async def test_appointment_notices_are_on_the_timeline_and_do_not_move_the_case(
+    ops: Operations,
+) -> None:
+    case_id = await into_field(ops, "APPOINTED")
+    await ops.visit_scheduled(case_id)
+    before = await ops.case(case_id)
+    visit_id = uuid.uuid4()
+    await ops.status(
+        VisitNoticeSent(
+            case_id=uuid.UUID(case_id),
+            visit_id=visit_id,
+            notification_id=uuid.uuid4(),
+            channel="sms",
+            trigger_event_id=str(uuid.uuid4()),
+            sent_at=utc_now(),
+        )
+    )
+    await ops.status(
+        VisitNoticeFailed(
+            case_id=uuid.UUID(case_id),
+            visit_id=visit_id,
+            notification_id=uuid.uuid4(),
+            channel="letter",
+            trigger_event_id=str(uuid.uuid4()),
+            reason="no postal address",
+            failed_at=utc_now(),
+        )
+    )
+    after = await ops.case(case_id)
+    summaries = [entry["summary"] for entry in after["timeline"][-2:]]
+    assert summaries == [
+        "Appointment notice for the field visit sent (sms).",
+        "Appointment notice for the field visit failed (letter): no postal address",
+    ]
+    assert after["stage"] == before["stage"] == "field"
+    assert after["assigned_team_id"] == before["assigned_team_id"]

@@ -20,19 +20,26 @@ from doorstep_notifier.providers.channels import Closeable
 from doorstep_notifier.providers.registry import build_provider
 from doorstep_notifier.providers.router import router as providers_router
 from doorstep_notifier.settings import NotifierSettings
+from doorstep_notifier.visits.handlers import CONSUMER_NAME as VISIT_CONSUMER_NAME
+from doorstep_notifier.visits.handlers import HANDLED_VISIT_TYPES, apply_visit_event
 from doorstep_shared.app import build_app, seal_routes, service_lifespan
-from doorstep_shared.events.topics import CASE_EVENTS
+from doorstep_shared.events.topics import CASE_EVENTS, CASE_STATUS
 from doorstep_shared.messaging.consumer import EventConsumer, transactional_handler
 
 SERVICE = "notifier"
 
 DESCRIPTION = """
-Doorstep's notifier sends overdue notices.
+Doorstep's notifier sends overdue notices, and notice of each planned field visit.
 
 * It follows case events on Kafka topic `doorstep.case-events.v1`: a case that opens or enters
   a new stage gets one notice stating the itemised arrears, days past due and as-of date. A
   hold or any other pause of collection cancels the case's pending notices at once and no new
   ones are queued until it ends; a resolved case's pending notices are cancelled too.
+* It follows the scheduler's visit events on `doorstep.case-status.v1`: a planned visit gets
+  an appointment notice (date, likely time window in the customer's local time, purpose, how
+  to rearrange); a moved visit a new notice that replaces the earlier; a cancelled visit
+  withdraws a notice not yet sent, or sends a short cancellation notice. An appointment notice
+  that could only go out later than the rule pack's notice period before the visit is not sent.
 * A dispatcher fetches the customer's contact data from case-api only when sending, renders
   the notice in the customer's language and hands it to the channel provider (SMS, else
   e-mail, else letter). The `local` provider (default) records the message in the notifier's
@@ -42,7 +49,8 @@ Doorstep's notifier sends overdue notices.
 * Operations preview a notice as it would go out now (`GET /v1/notifications/{id}/preview`,
   `GET /v1/cases/{id}/notice-preview`); nothing is sent, and each preview is audited.
 * Outcomes are published to `doorstep.case-status.v1` (`doorstep.notification.sent.v1`,
-  `doorstep.notification.failed.v1`) through a transactional outbox, with no personal data.
+  `doorstep.notification.failed.v1`...; for appointment notices `doorstep.visit.notice_sent.v1`
+  and `doorstep.visit.notice_failed.v1`) through a transactional outbox, with no personal data.
 
 Errors are RFC 9457 problem details (`application/problem+json`).
 """
@@ -84,9 +92,27 @@ def _start_workers(app: FastAPI) -> None:
             after_commit=dispatcher.wake,
         ),
     )
+    # Its own group: the status topic is read from its start without touching the case
+    # events' offsets, and a slow topic holds up neither.
+    visit_consumer = EventConsumer(
+        settings,
+        topics=(CASE_STATUS,),
+        group_id=settings.visit_consumer_group,
+        client_id=f"{SERVICE}-visits",
+        handled_types=HANDLED_VISIT_TYPES,
+        handler=transactional_handler(
+            app.state.sessionmaker,
+            inbox_table,
+            VISIT_CONSUMER_NAME,
+            apply_visit_event,
+            after_commit=dispatcher.wake,
+        ),
+    )
     app.state.dispatcher = dispatcher
     app.state.case_consumer = consumer
+    app.state.visit_consumer = visit_consumer
     app.state.workers.start("case-consumer", consumer.run())
+    app.state.workers.start("visit-consumer", visit_consumer.run())
     app.state.workers.start("dispatcher", _run_dispatcher(dispatcher, contacts, provider))
 
 

@@ -45,6 +45,13 @@ class NotifierSettings(ServiceSettings):
     consumer_group: str = Field(
         default="doorstep-notifier", description="Kafka consumer group for case events."
     )
+    visit_consumer_group: str = Field(
+        default="doorstep-notifier-visits",
+        description=(
+            "Kafka consumer group for the scheduler's visit events (planned, moved, cancelled) "
+            "on doorstep.case-status.v1, which ask for appointment notices."
+        ),
+    )
     event_source: str = Field(
         default="urn:doorstep:notifier", description="CloudEvents source of notification events."
     )

@@ -41,6 +41,7 @@ from doorstep_shared.contact_rules.timezone import (
     ZoneSource,
     resolve_timezone,
 )
+from doorstep_shared.contact_rules.visit_conduct import VisitConduct, visit_conduct
 
 __all__ = [
     "AU",
@@ -66,9 +67,11 @@ __all__ = [
     "RulePack",
     "TimezoneUnresolvedError",
     "UnknownPackError",
+    "VisitConduct",
     "ZoneSource",
     "available_packs",
     "decide",
     "pack_for",
     "resolve_timezone",
+    "visit_conduct",
 ]

@@ -257,10 +257,11 @@ class NotificationDelivered(StatusUpdate):
     delivered_at: AwareDatetime
 
 
+# A visit's appointment: a new one, or a visit moved by re-planning (same ``visit_id``).
 class VisitScheduled(StatusUpdate):
     event_type: ClassVar[str] = "doorstep.visit.scheduled.v1"
     visit_id: UUID
-    collector_id: UUID
+    collector_id: UUID  # the collector team that makes the visit
     window_start: AwareDatetime
     window_end: AwareDatetime
 
@@ -270,6 +271,30 @@ class VisitCancelled(StatusUpdate):
     visit_id: UUID
     reason: str
     cancelled_at: AwareDatetime
+
+
+class VisitNoticeSent(StatusUpdate):
+    """The customer was sent notice of a visit's date, likely time and purpose (notifier)."""
+
+    event_type: ClassVar[str] = "doorstep.visit.notice_sent.v1"
+    visit_id: UUID
+    notification_id: UUID
+    channel: str = Field(examples=["sms", "email", "letter"])
+    trigger_event_id: str = Field(description="ce_id of the visit.scheduled event announced.")
+    sent_at: AwareDatetime
+
+
+class VisitNoticeFailed(StatusUpdate):
+    """The appointment notice could not be sent (refused by the contact rules or the provider);
+    the visit must not go ahead on that notice."""
+
+    event_type: ClassVar[str] = "doorstep.visit.notice_failed.v1"
+    visit_id: UUID
+    notification_id: UUID
+    channel: str
+    trigger_event_id: str = Field(description="ce_id of the visit.scheduled event announced.")
+    reason: str = Field(description="Why, in English; names the rule id when a rule refused it.")
+    failed_at: AwareDatetime
 
 
 VisitOutcome = Literal[
@@ -323,6 +348,8 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         VisitScheduled,
         VisitCancelled,
         VisitOutcomeRecorded,
+        VisitNoticeSent,
+        VisitNoticeFailed,
     )
 }
 

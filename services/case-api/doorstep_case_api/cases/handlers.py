@@ -26,6 +26,8 @@ from doorstep_shared.events.contracts import (
     NotificationSent,
     NotificationSuppressed,
     VisitCancelled,
+    VisitNoticeFailed,
+    VisitNoticeSent,
     VisitOutcomeRecorded,
     VisitScheduled,
 )
@@ -43,6 +45,8 @@ HANDLED_STATUS_TYPES = frozenset(
         VisitScheduled,
         VisitCancelled,
         VisitOutcomeRecorded,
+        VisitNoticeSent,
+        VisitNoticeFailed,
     )
 )
 # Outcomes where the collector reached the door: the visit was attempted.
@@ -87,6 +91,10 @@ def describe(data: EventData) -> str:
         )
     if isinstance(data, VisitCancelled):
         return f"Field visit cancelled: {data.reason}"
+    if isinstance(data, VisitNoticeSent):
+        return f"Appointment notice for the field visit sent ({data.channel})."
+    if isinstance(data, VisitNoticeFailed):
+        return f"Appointment notice for the field visit failed ({data.channel}): {data.reason}"
     if isinstance(data, VisitOutcomeRecorded):
         return f"Field visit outcome: {data.outcome.replace('_', ' ')}."
     return data.event_type

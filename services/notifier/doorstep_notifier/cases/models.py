@@ -17,6 +17,9 @@ class CaseView(Base):
 
     case_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
+    # Picks the contact-rule pack for notices that do not come from a case event (visit
+    # notices). Null only on views written before it was kept and never updated since.
+    product: Mapped[str | None] = mapped_column(String(64))
     stage: Mapped[str] = mapped_column(String(32))
     days_past_due: Mapped[int] = mapped_column(Integer)
     as_of_date: Mapped[date] = mapped_column(Date)

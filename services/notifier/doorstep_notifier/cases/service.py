@@ -51,6 +51,7 @@ def is_paused(state: CaseState) -> bool:
 
 def _copy(state: CaseState, view: CaseView, now: datetime) -> None:
     view.status = state.status
+    view.product = state.product
     view.stage = state.stage
     view.days_past_due = state.days_past_due
     view.as_of_date = state.as_of_date

@@ -17,9 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from doorstep_notifier.cases.models import CaseView
 from doorstep_notifier.contacts.schemas import Contact
+from doorstep_notifier.contacts.zone import customer_zone
 from doorstep_notifier.db import outbox_table
 from doorstep_notifier.decisions.models import ContactDecisionRecord
 from doorstep_notifier.decisions.repository import DecisionRepository
+from doorstep_notifier.notifications import status_events
 from doorstep_notifier.notifications.models import Notification, NotificationStatus
 from doorstep_notifier.settings import NotifierSettings, rule_pack
 from doorstep_shared.contact_rules import (
@@ -32,31 +34,12 @@ from doorstep_shared.contact_rules import (
     PastContact,
     RulePack,
     decide,
-    resolve_timezone,
 )
-from doorstep_shared.events.contracts import (
-    ContactDecisionFacts,
-    NotificationDeferred,
-    NotificationSuppressed,
-    to_envelope,
-)
+from doorstep_shared.events.contracts import to_envelope
 from doorstep_shared.events.topics import CASE_STATUS
 from doorstep_shared.messaging.outbox import add_to_outbox
 
 _CHANNELS = {"sms": Channel.SMS, "email": Channel.EMAIL, "letter": Channel.LETTER}
-
-
-def decision_facts(decision: Decision) -> ContactDecisionFacts:
-    """The engine's answer as the status events carry it."""
-    return ContactDecisionFacts(
-        outcome=decision.outcome.value,
-        rule_id=decision.rule_id,
-        pack_id=decision.pack_id,
-        pack_version=decision.pack_version,
-        reason=decision.reason,
-        not_before=decision.not_before,
-        timezone_source=decision.timezone_source,
-    )
 
 
 class ContactJudge:
@@ -76,7 +59,10 @@ class ContactJudge:
             },
         )
 
-    def pack_for(self, product: str) -> RulePack:
+    def pack_for(self, product: str | None) -> RulePack:
+        """The product's pack; the bank's pack for a product unknown (None) or not listed."""
+        if product is None:
+            return self._default
         return self._by_product.get(product, self._default)
 
     async def judge(
@@ -88,12 +74,7 @@ class ContactJudge:
         channel: str,
         now: datetime,
     ) -> Decision:
-        zone = resolve_timezone(
-            contact.timezone,
-            contact.address.latitude if contact.address else None,
-            contact.address.longitude if contact.address else None,
-            contact.phone,
-        )
+        zone = customer_zone(contact)
         sent = await DecisionRepository(session).sent_contacts(notification.case_id)
         history = tuple(
             PastContact(channel=_CHANNELS[kind], at=at, connected=True)
@@ -137,6 +118,32 @@ class DecisionService:
     ) -> bool:
         """Log the answer and act on a deferral or suppression; True when an event was staged."""
         previous = await self._decisions.latest(notification.id)
+        self.log(notification, channel, d, now)
+        if d.outcome is Outcome.ALLOWED:
+            return False
+        notification.channel = channel
+        notification.claim_token = None
+        notification.updated_at = now
+        if d.outcome is Outcome.DEFERRED:
+            assert d.not_before is not None
+            # Waiting is not a failed attempt: the attempt count stays.
+            notification.next_attempt_at = d.not_before
+            if previous is not None and previous.not_before == d.not_before:
+                return False  # the same wait, seen again (e.g. after a restart): no new event
+            event = status_events.deferred(notification, channel, d, now)
+        else:
+            notification.status = NotificationStatus.SUPPRESSED.value
+            notification.status_reason = status_events.suppression_reason(d)
+            event = status_events.suppressed(notification, channel, d, now)
+        if event is None:
+            return False
+        await add_to_outbox(
+            self._session, outbox_table, to_envelope(event, self._event_source), CASE_STATUS
+        )
+        return True
+
+    def log(self, notification: Notification, channel: str, d: Decision, now: datetime) -> None:
+        """Only log the answer: the caller acts on it (e.g. a deferral that comes too late)."""
         self._decisions.add(
             ContactDecisionRecord(
                 notification_id=notification.id,
@@ -153,37 +160,3 @@ class DecisionService:
                 decided_at=now,
             )
         )
-        if d.outcome is Outcome.ALLOWED:
-            return False
-        notification.channel = channel
-        notification.claim_token = None
-        notification.updated_at = now
-        if d.outcome is Outcome.DEFERRED:
-            assert d.not_before is not None
-            # Waiting is not a failed attempt: the attempt count stays.
-            notification.next_attempt_at = d.not_before
-            if previous is not None and previous.not_before == d.not_before:
-                return False  # the same wait, seen again (e.g. after a restart): no new event
-            event: NotificationDeferred | NotificationSuppressed = NotificationDeferred(
-                case_id=notification.case_id,
-                notification_id=notification.id,
-                channel=channel,
-                trigger_event_id=notification.trigger_event_id,
-                decision=decision_facts(d),
-                deferred_at=now,
-            )
-        else:
-            notification.status = NotificationStatus.SUPPRESSED.value
-            notification.status_reason = f"{d.rule_id}: {d.reason}"[:500]
-            event = NotificationSuppressed(
-                case_id=notification.case_id,
-                notification_id=notification.id,
-                channel=channel,
-                trigger_event_id=notification.trigger_event_id,
-                decision=decision_facts(d),
-                suppressed_at=now,
-            )
-        await add_to_outbox(
-            self._session, outbox_table, to_envelope(event, self._event_source), CASE_STATUS
-        )
-        return True

@@ -1,6 +1,7 @@
 """Outcomes of one delivery attempt: sent, retry later, failed for good, or cancelled.
 
-Sent and failed stage their status event in the outbox, in the caller's transaction.
+Sent and failed stage their status event (by the notice's kind, see ``status_events``) in the
+outbox, in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from doorstep_notifier.db import outbox_table
+from doorstep_notifier.notifications import status_events
 from doorstep_notifier.notifications.models import (
     DeliveryStatus,
     Notification,
@@ -18,16 +20,9 @@ from doorstep_notifier.notifications.models import (
 )
 from doorstep_notifier.providers.base import Delivery
 from doorstep_notifier.settings import NotifierSettings
-from doorstep_shared.events.contracts import (
-    NotificationDelivered,
-    NotificationFailed,
-    NotificationSent,
-    to_envelope,
-)
+from doorstep_shared.events.contracts import EventData, to_envelope
 from doorstep_shared.events.topics import CASE_STATUS
 from doorstep_shared.messaging.outbox import add_to_outbox
-
-NO_CHANNEL = "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,16 +68,7 @@ class DeliveryService:
         notification.sent_at = now
         notification.last_error = None
         self._finish(notification, now)
-        event = NotificationSent(
-            case_id=notification.case_id,
-            notification_id=notification.id,
-            channel=channel,
-            trigger_event_id=notification.trigger_event_id,
-            sent_at=now,
-        )
-        await add_to_outbox(
-            self._session, outbox_table, to_envelope(event, self._event_source), CASE_STATUS
-        )
+        await self._stage(status_events.sent(notification, channel, now))
 
     async def record_failure(
         self,
@@ -92,7 +78,8 @@ class DeliveryService:
         *,
         channel: str | None = None,
     ) -> bool:
-        """Schedule a retry, or fail for good; True when it failed (its event is staged)."""
+        """Schedule a retry, or fail for good; True when it failed (its event, if its kind has
+        one, is staged)."""
         notification.attempts += 1
         notification.last_error = failure.reason[:500]
         if channel is not None:
@@ -110,17 +97,7 @@ class DeliveryService:
         notification.status = NotificationStatus.FAILED.value
         notification.status_reason = reason[:500]
         self._finish(notification, now)
-        event = NotificationFailed(
-            case_id=notification.case_id,
-            notification_id=notification.id,
-            channel=notification.channel or NO_CHANNEL,
-            trigger_event_id=notification.trigger_event_id,
-            reason=reason,
-            failed_at=now,
-        )
-        await add_to_outbox(
-            self._session, outbox_table, to_envelope(event, self._event_source), CASE_STATUS
-        )
+        await self._stage(status_events.failed(notification, reason, now))
         return True
 
     async def record_receipt(
@@ -143,39 +120,26 @@ class DeliveryService:
         notification.delivery_updated_at = now
         notification.updated_at = now
         if status is DeliveryStatus.DELIVERED:
-            delivered = NotificationDelivered(
-                case_id=notification.case_id,
-                notification_id=notification.id,
-                channel=notification.channel or NO_CHANNEL,
-                trigger_event_id=notification.trigger_event_id,
-                delivered_at=now,
-            )
-            await add_to_outbox(
-                self._session, outbox_table, to_envelope(delivered, self._event_source), CASE_STATUS
-            )
+            await self._stage(status_events.delivered(notification, now))
             return True
         failure = f"provider {notification.provider} reported the message undelivered"
         if reason:
             failure = f"{failure}: {reason}"
         notification.status = NotificationStatus.FAILED.value
         notification.status_reason = failure[:500]
-        event = NotificationFailed(
-            case_id=notification.case_id,
-            notification_id=notification.id,
-            channel=notification.channel or NO_CHANNEL,
-            trigger_event_id=notification.trigger_event_id,
-            reason=failure[:500],
-            failed_at=now,
-        )
-        await add_to_outbox(
-            self._session, outbox_table, to_envelope(event, self._event_source), CASE_STATUS
-        )
+        await self._stage(status_events.failed(notification, failure[:500], now))
         return True
 
     def cancel(self, notification: Notification, reason: str, now: datetime) -> None:
         notification.status = NotificationStatus.CANCELLED.value
         notification.status_reason = reason
         self._finish(notification, now)
+
+    async def _stage(self, event: EventData | None) -> None:
+        if event is not None:
+            await add_to_outbox(
+                self._session, outbox_table, to_envelope(event, self._event_source), CASE_STATUS
+            )
 
     @staticmethod
     def _finish(notification: Notification, now: datetime) -> None:

@@ -9,9 +9,14 @@ Each round has three steps, so no database transaction stays open across a netwo
 3. **Complete** (one transaction per notice): lock the row; drop the attempt if the claim was
    lost (lease expired and another dispatcher took over, or the notice was cancelled); cancel
    if the case was resolved or collection paused meanwhile; else render, hand the message to
-   the provider, mark it sent and stage ``NotificationSent`` — all committed together, so a
+   the provider, mark it sent and stage its status event — all committed together, so a
    crash at any point leaves either nothing (retried after the lease) or exactly one sent
    message.
+
+Visit notices take the same path. Holds and a resolved case do not cancel them quietly: the
+contact rules refuse them, naming the rule, because the scheduler must learn that notice was
+not given. An appointment notice also has a deadline, the pack's notice period before the
+visit: one that could only go out later fails instead (``visits.notice_period``).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from doorstep_notifier.decisions.service import ContactJudge, DecisionService
 from doorstep_notifier.notifications.channels import Destination, choose_destination
 from doorstep_notifier.notifications.delivery import DeliveryFailure, DeliveryService, RetryPolicy
 from doorstep_notifier.notifications.messages import compose_message
-from doorstep_notifier.notifications.models import Notification, NotificationStatus
+from doorstep_notifier.notifications.models import NoticeKind, Notification, NotificationStatus
 from doorstep_notifier.notifications.rendering import BankDetails
 from doorstep_notifier.notifications.repository import NotificationRepository
 from doorstep_notifier.notifications.service import pause_reason
@@ -47,14 +52,18 @@ from doorstep_notifier.providers.base import (
     ProviderUnavailableError,
 )
 from doorstep_notifier.settings import NotifierSettings
+from doorstep_notifier.visits.notice_period import NoticeDeadline
 from doorstep_shared.clock import utc_now
-from doorstep_shared.contact_rules import Outcome, TimezoneUnresolvedError
+from doorstep_shared.contact_rules import Decision, Outcome, TimezoneUnresolvedError
 from doorstep_shared.messaging.backoff import Backoff
 
 logger = logging.getLogger(__name__)
 
 CASE_RESOLVED_BEFORE_SENDING = "case resolved before the notice was sent"
 NO_CHANNEL_POSSIBLE = "no contact channel: the customer has no phone, e-mail or postal address"
+# A visit notice may be sent before the case events reached this notifier (another topic).
+NO_CASE_STATE_YET = "no case state from case events yet"
+ARRANGEMENT_PAUSES_VISITS = "collection paused (an active arrangement): no visit may be announced"
 
 
 def _reason_not_to_send(case: CaseView) -> str | None:
@@ -70,6 +79,22 @@ def _reason_not_to_send(case: CaseView) -> str | None:
     if case.collection_paused:
         return f"{pause_reason(())} before the notice was sent"
     return None
+
+
+def _deferred_past(decision: Decision, deadline: NoticeDeadline) -> bool:
+    return (
+        decision.outcome is Outcome.DEFERRED
+        and decision.not_before is not None
+        and deadline.missed_at(decision.not_before)
+    )
+
+
+def _too_late(decision: Decision, deadline: NoticeDeadline) -> str:
+    assert decision.not_before is not None
+    return (
+        f"{deadline.reason}: the contact rules allow it only from "
+        f"{decision.not_before.isoformat()} ({decision.rule_id})"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +242,8 @@ class Dispatcher:
                 extra={"notification_id": str(claim.notification_id)},
             )
             return None
+        if NoticeKind(notification.kind).about_a_visit:
+            return notification  # the contact rules judge holds and resolution (see _send)
         case = await CaseViewRepository(session).get(notification.case_id)
         reason = None if case is None else _reason_not_to_send(case)
         if reason is not None:
@@ -236,6 +263,13 @@ class Dispatcher:
         self, session: AsyncSession, notification: Notification, contact: Contact, now: datetime
     ) -> bool:
         delivery = self._delivery(session)
+        deadline: NoticeDeadline | None = None
+        if NoticeKind(notification.kind).about_a_visit:
+            refusal, deadline = await self._check_visit_notice(session, notification, now)
+            if refusal is not None:
+                failed = await delivery.record_failure(notification, refusal, now)
+                self._log_failure(notification, refusal, failed)
+                return failed
         opted_out = await OptOutRepository(session).channels(notification.case_id)
         contact = with_refusals(contact, opted_out)
         destination = choose_destination(contact)
@@ -244,7 +278,9 @@ class Dispatcher:
             failed = await delivery.record_failure(notification, failure, now)
             self._log_failure(notification, failure, failed)
             return failed
-        ruled = await self._apply_contact_rules(session, notification, contact, destination, now)
+        ruled = await self._apply_contact_rules(
+            session, notification, contact, destination, now, deadline
+        )
         if ruled is not None:
             return ruled
         message = compose_message(
@@ -281,6 +317,31 @@ class Dispatcher:
         )
         return True
 
+    async def _check_visit_notice(
+        self, session: AsyncSession, notification: Notification, now: datetime
+    ) -> tuple[DeliveryFailure | None, NoticeDeadline | None]:
+        """Why a visit notice cannot go out now (None: it may), and an appointment's deadline.
+
+        The pack is the case's product's; a notice queued before the case view knew the
+        product takes it from the view now.
+        """
+        case = await CaseViewRepository(session).get(notification.case_id)
+        if case is None:
+            return DeliveryFailure(NO_CASE_STATE_YET, permanent=False), None
+        if notification.product is None:
+            notification.product = case.product
+        if notification.kind != NoticeKind.VISIT_APPOINTMENT:
+            return None, None
+        assert notification.window_start is not None, "an appointment notice has its window"
+        deadline = NoticeDeadline.of(
+            self._judge.pack_for(notification.product), notification.window_start
+        )
+        if deadline.missed_at(now):
+            return DeliveryFailure(deadline.reason, permanent=True), deadline
+        if case.collection_paused and not case.holds:
+            return DeliveryFailure(ARRANGEMENT_PAUSES_VISITS, permanent=True), deadline
+        return None, deadline
+
     async def _apply_contact_rules(
         self,
         session: AsyncSession,
@@ -288,6 +349,7 @@ class Dispatcher:
         contact: Contact,
         destination: Destination,
         now: datetime,
+        deadline: NoticeDeadline | None = None,
     ) -> bool | None:
         """None when the rules allow sending now; else whether a status event was staged."""
         case = await CaseViewRepository(session).get(notification.case_id)
@@ -303,9 +365,16 @@ class Dispatcher:
             )
             self._log_failure(notification, failure, failed)
             return failed
-        staged = await DecisionService(session, self._settings.event_source).record(
-            notification, destination.channel, decision, now
-        )
+        decisions = DecisionService(session, self._settings.event_source)
+        if deadline is not None and _deferred_past(decision, deadline):
+            decisions.log(notification, destination.channel, decision, now)
+            failure = DeliveryFailure(_too_late(decision, deadline), permanent=True)
+            failed = await self._delivery(session).record_failure(
+                notification, failure, now, channel=destination.channel
+            )
+            self._log_failure(notification, failure, failed)
+            return failed
+        staged = await decisions.record(notification, destination.channel, decision, now)
         if decision.outcome is Outcome.ALLOWED:
             return None
         logger.info(

@@ -1,4 +1,8 @@
-"""Overdue notices: what each must state, and where its delivery stands."""
+"""Notices to customers: what each must state, and where its delivery stands.
+
+Overdue notices state the arrears; visit notices (an appointment, or its cancellation) state
+the visit's window instead and carry no amounts at all.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,16 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
 
 
+class NoticeKind(StrEnum):
+    OVERDUE = "overdue"  # the arrears, days past due and what the customer can do
+    VISIT_APPOINTMENT = "visit_appointment"  # date, likely time and purpose of a field visit
+    VISIT_CANCELLATION = "visit_cancellation"  # an announced visit will not take place
+
+    @property
+    def about_a_visit(self) -> bool:
+        return self is not NoticeKind.OVERDUE
+
+
 class NotificationStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -30,10 +44,12 @@ class NotificationStatus(StrEnum):
 
 
 class Notification(Base):
-    """One notice to send, caused by one case event (its trigger).
+    """One notice to send, caused by one event (its trigger): a case event for an overdue
+    notice, a visit event for a visit notice.
 
-    The amounts are the case's position as of ``as_of_date``; they hold no personal data.
-    Contact data is fetched from case-api only when the notice is sent.
+    An overdue notice's amounts are the case's position as of ``as_of_date``; a visit notice
+    has none (those columns are null). No personal data: contact data is fetched from case-api
+    only when the notice is sent.
     """
 
     __tablename__ = "notification"
@@ -48,6 +64,8 @@ class Notification(Base):
         Index("ix_notification_case", "case_id", "created_at"),
         # Delivery receipts name the gateway's message id.
         Index("ix_notification_provider_message", "provider", "provider_message_id"),
+        # Visit events find the notices already made for their visit.
+        Index("ix_notification_visit", "visit_id", "created_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -55,20 +73,35 @@ class Notification(Base):
     trigger_event_id: Mapped[str] = mapped_column(String(64), unique=True)
     trigger_event_type: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16))
-    product: Mapped[str] = mapped_column(String(64))
-    stage: Mapped[str] = mapped_column(String(32))
-    days_past_due: Mapped[int] = mapped_column(Integer)
-    currency: Mapped[str] = mapped_column(String(3))
-    principal: Mapped[Decimal] = mapped_column(MoneyAmount)
-    interest: Mapped[Decimal] = mapped_column(MoneyAmount)
-    fees: Mapped[Decimal] = mapped_column(MoneyAmount)
-    penalties: Mapped[Decimal] = mapped_column(MoneyAmount)
-    total: Mapped[Decimal] = mapped_column(MoneyAmount)
+    kind: Mapped[str] = mapped_column(
+        String(32), default=NoticeKind.OVERDUE.value, server_default=NoticeKind.OVERDUE.value
+    )
+    # Null on a visit notice queued before the case view knew the product: the pack is then
+    # resolved from the case view when it is sent.
+    product: Mapped[str | None] = mapped_column(String(64))
+    # Overdue notices only (null on visit notices).
+    stage: Mapped[str | None] = mapped_column(String(32))
+    days_past_due: Mapped[int | None] = mapped_column(Integer)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    principal: Mapped[Decimal | None] = mapped_column(MoneyAmount)
+    interest: Mapped[Decimal | None] = mapped_column(MoneyAmount)
+    fees: Mapped[Decimal | None] = mapped_column(MoneyAmount)
+    penalties: Mapped[Decimal | None] = mapped_column(MoneyAmount)
+    total: Mapped[Decimal | None] = mapped_column(MoneyAmount)
     # Doorstep's own charges (late fee, penalty interest) the notice must state; null on
     # notices queued before they were kept.
     late_fees: Mapped[Decimal | None] = mapped_column(MoneyAmount)
     penalty_interest: Mapped[Decimal | None] = mapped_column(MoneyAmount)
-    as_of_date: Mapped[date] = mapped_column(Date)
+    as_of_date: Mapped[date | None] = mapped_column(Date)
+    # Visit notices only: the visit and its window (for a cancellation, the window cancelled).
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    window_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    window_end: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The sent appointment notice this one replaces (a moved visit) or cancels, and its window,
+    # so the customer is told which appointment no longer holds.
+    replaces_notification_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    previous_window_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    previous_window_end: Mapped[datetime | None] = mapped_column(UtcDateTime)
     channel: Mapped[str | None] = mapped_column(String(16))
     provider: Mapped[str | None] = mapped_column(String(32))
     provider_message_id: Mapped[str | None] = mapped_column(String(128))

@@ -16,7 +16,7 @@ from doorstep_notifier.contacts.client import PREVIEW_PURPOSE, ContactSource
 from doorstep_notifier.contacts.exceptions import ContactNotFoundError, ContactUnavailableError
 from doorstep_notifier.contacts.schemas import Contact
 from doorstep_notifier.db import audit_table
-from doorstep_notifier.decisions.service import ContactJudge, decision_facts
+from doorstep_notifier.decisions.service import ContactJudge
 from doorstep_notifier.notifications.channels import choose_destination, possible_destinations
 from doorstep_notifier.notifications.exceptions import (
     ChannelNotPossibleError,
@@ -26,10 +26,11 @@ from doorstep_notifier.notifications.exceptions import (
 )
 from doorstep_notifier.notifications.masking import mask_recipient
 from doorstep_notifier.notifications.messages import compose_message
-from doorstep_notifier.notifications.models import Notification, NotificationStatus
+from doorstep_notifier.notifications.models import NoticeKind, Notification, NotificationStatus
 from doorstep_notifier.notifications.rendering import BankDetails, LanguageSupport
 from doorstep_notifier.notifications.repository import NotificationRepository
 from doorstep_notifier.notifications.schemas import NoticePreview
+from doorstep_notifier.notifications.status_events import decision_facts
 from doorstep_notifier.providers.base import Channel
 from doorstep_notifier.settings import NotifierSettings
 from doorstep_shared.audit import record_pii_read
@@ -53,9 +54,12 @@ class NoticePreviewService:
         return notification
 
     async def notification_of_case(self, case_id: uuid.UUID) -> Notification:
-        """The case's pending notice (there is at most one), else its newest."""
+        """The case's pending overdue notice (there is at most one), else its newest overdue
+        notice. Visit notices, several per case, are previewed by their id."""
         for status in (NotificationStatus.PENDING.value, None):
-            found = await self._notices.list_newest_first(case_id=case_id, status=status, limit=1)
+            found = await self._notices.list_newest_first(
+                case_id=case_id, status=status, limit=1, kind=NoticeKind.OVERDUE.value
+            )
             if found:
                 return found[0]
         raise NotificationNotFoundError(f"no notification for case {case_id}")

@@ -10,6 +10,8 @@ The templates (Jinja2, plain text, in ``templates/``):
 * ``email.subject.<language>.j2``: neutral. Subjects show in inbox lists and on lock screens.
 * ``letter.subject.<language>.j2``: the heading printed below the envelope window.
 * ``sms.<language>.j2``: short; its first line names the bank and nothing of the debt.
+* ``visit_appointment.*`` and ``visit_cancellation.*``: the visit notices
+  (``visit_rendering.py``).
 
 Every notice states the itemised amount due with its as-of date, the fees and penalties so
 far, the credit-record consequence, how to pay, how to ask for a repayment plan or report
@@ -26,6 +28,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -46,6 +49,7 @@ _MONTHS = (
 )  # fmt: skip
 
 LanguageSupport = Callable[[Channel, str], bool]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,20 +77,28 @@ class NoticeFacts:
 
     @classmethod
     def of(cls, notification: Notification) -> NoticeFacts:
+        """The facts an overdue notice states; ValueError for a notice without them."""
+
+        def stated(value: _T | None) -> _T:
+            if value is None:
+                raise ValueError(f"notification {n.id} ({n.kind}) states no arrears")
+            return value
+
+        n = notification
         return cls(
-            case_id=notification.case_id,
-            product=notification.product,
-            stage=notification.stage,
-            days_past_due=notification.days_past_due,
-            currency=notification.currency,
-            principal=notification.principal,
-            interest=notification.interest,
-            fees=notification.fees,
-            penalties=notification.penalties,
-            total=notification.total,
-            as_of_date=notification.as_of_date,
-            late_fees=notification.late_fees,
-            penalty_interest=notification.penalty_interest,
+            case_id=n.case_id,
+            product=stated(n.product),
+            stage=stated(n.stage),
+            days_past_due=stated(n.days_past_due),
+            currency=stated(n.currency),
+            principal=stated(n.principal),
+            interest=stated(n.interest),
+            fees=stated(n.fees),
+            penalties=stated(n.penalties),
+            total=stated(n.total),
+            as_of_date=stated(n.as_of_date),
+            late_fees=n.late_fees,
+            penalty_interest=n.penalty_interest,
         )
 
     @property
@@ -228,16 +240,31 @@ def _context(facts: NoticeFacts, name: str, language: str, bank: BankDetails) ->
 def render_notice(
     facts: NoticeFacts, *, channel: Channel, name: str, language: str, bank: BankDetails
 ) -> RenderedNotice:
+    check_renderable(channel, language)
+    return render_templates(
+        body=f"{channel}.{language}.j2",
+        subject=f"{channel}.subject.{language}.j2",
+        context=_context(facts, name, language, bank),
+        channel=channel,
+        language=language,
+    )
+
+
+def check_renderable(channel: Channel, language: str) -> None:
     if language not in SUPPORTED_LANGUAGES:
         raise ValueError(f"no notice templates for language {language!r}")
     if channel not in CHANNELS:
         raise ValueError(f"no notice templates for channel {channel!r}")
-    context = _context(facts, name, language, bank)
+
+
+def render_templates(
+    *, body: str, subject: str, context: dict[str, object], channel: Channel, language: str
+) -> RenderedNotice:
+    """Render the ``body`` template, and for e-mail and letter the ``subject`` template."""
     environment = _environment()
-    body = environment.get_template(f"{channel}.{language}.j2").render(context).strip()
-    subject = None
+    text = environment.get_template(body).render(context).strip()
+    heading = None
     if channel != "sms":  # an SMS counts its characters: no trailing newline
-        body += "\n"
-        template = environment.get_template(f"{channel}.subject.{language}.j2")
-        subject = " ".join(template.render(context).split())
-    return RenderedNotice(language=language, channel=channel, subject=subject, body=body)
+        text += "\n"
+        heading = " ".join(environment.get_template(subject).render(context).split())
+    return RenderedNotice(language=language, channel=channel, subject=heading, body=text)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from doorstep_notifier.notifications.models import Notification, NotificationStatus
+from doorstep_notifier.notifications.models import NoticeKind, Notification, NotificationStatus
 from doorstep_shared.db.dialect import upsert_insert
 
 PENDING = NotificationStatus.PENDING.value
@@ -32,11 +32,14 @@ class NotificationRepository:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def update_pending_of_case(
+    async def update_pending_overdue_of_case(
         self, case_id: uuid.UUID, values: dict[str, Any], *, except_id: uuid.UUID | None = None
     ) -> int:
+        """Update the case's pending overdue notices; its visit notices are left alone."""
         statement = update(Notification).where(
-            Notification.case_id == case_id, Notification.status == PENDING
+            Notification.case_id == case_id,
+            Notification.status == PENDING,
+            Notification.kind == NoticeKind.OVERDUE.value,
         )
         if except_id is not None:
             statement = statement.where(Notification.id != except_id)
@@ -50,6 +53,7 @@ class NotificationRepository:
             select(Notification.id)
             .where(
                 Notification.case_id == case_id,
+                Notification.kind == NoticeKind.OVERDUE.value,
                 Notification.stage == stage,
                 Notification.status == NotificationStatus.SENT.value,
             )
@@ -112,12 +116,51 @@ class NotificationRepository:
         return await self._session.get(Notification, notification_id)
 
     async def list_newest_first(
-        self, *, case_id: uuid.UUID | None, status: str | None, limit: int
+        self,
+        *,
+        case_id: uuid.UUID | None,
+        status: str | None,
+        limit: int,
+        kind: str | None = None,
     ) -> Sequence[Notification]:
         query = select(Notification)
         if case_id is not None:
             query = query.where(Notification.case_id == case_id)
         if status is not None:
             query = query.where(Notification.status == status)
+        if kind is not None:
+            query = query.where(Notification.kind == kind)
         query = query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
         return (await self._session.execute(query)).scalars().all()
+
+    async def update_pending_of_visit(
+        self, visit_id: uuid.UUID, kind: NoticeKind, values: dict[str, Any]
+    ) -> int:
+        """Update the visit's pending notices of ``kind`` (e.g. cancel them)."""
+        result = await self._session.execute(
+            update(Notification)
+            .where(
+                Notification.visit_id == visit_id,
+                Notification.kind == kind.value,
+                Notification.status == PENDING,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def newest_of_visit(
+        self, visit_id: uuid.UUID, kind: NoticeKind, *, statuses: tuple[str, ...]
+    ) -> Notification | None:
+        """The visit's newest notice of ``kind`` in one of ``statuses``."""
+        result = await self._session.execute(
+            select(Notification)
+            .where(
+                Notification.visit_id == visit_id,
+                Notification.kind == kind.value,
+                Notification.status.in_(statuses),
+            )
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(1)
+        )
+        return result.scalars().first()

@@ -12,7 +12,7 @@ from doorstep_notifier.contacts.client import ContactSource
 from doorstep_notifier.contacts.schemas import with_refusals
 from doorstep_notifier.decisions.service import ContactJudge
 from doorstep_notifier.dependencies import ContactsDep, SessionDep, SettingsDep
-from doorstep_notifier.notifications.models import Notification, NotificationStatus
+from doorstep_notifier.notifications.models import NoticeKind, Notification, NotificationStatus
 from doorstep_notifier.notifications.preview import (
     NoticePreviewService,
     fetch_contact,
@@ -66,8 +66,9 @@ _PREVIEW_DESCRIPTION = (
     response_model=NotificationPage,
     summary="List notifications",
     description=(
-        "Overdue notices, newest first, optionally for one case and in one status "
-        "(pending, sent, failed, cancelled)."
+        "Notices (overdue notices and visit notices), newest first, optionally for one case, "
+        "in one status (pending, sent, failed, cancelled, suppressed) and of one kind "
+        "(overdue, visit_appointment, visit_cancellation)."
     ),
     responses={422: {"description": "Invalid filter (values are not echoed).", **_problem}},
 )
@@ -75,10 +76,14 @@ async def list_notifications(
     session: SessionDep,
     case_id: uuid.UUID | None = None,
     status: NotificationStatus | None = None,
+    kind: NoticeKind | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> NotificationPage:
     items = await NotificationQueryService(session).page(
-        case_id=case_id, status=status.value if status else None, limit=limit
+        case_id=case_id,
+        status=status.value if status else None,
+        kind=kind.value if kind else None,
+        limit=limit,
     )
     return NotificationPage(items=items)
 
@@ -89,8 +94,9 @@ async def list_notifications(
     response_model=NotificationRead,
     summary="Get a notification with its message",
     description=(
-        "One notice: its status, trigger, the amounts it states and, once sent, the message "
-        "the provider recorded (recipient masked)."
+        "One notice: its kind, status, trigger, the amounts (overdue notice) or the visit "
+        "window (visit notice) it states and, once sent, the message the provider recorded "
+        "(recipient masked)."
     ),
     responses={404: {"description": "No such notification.", **_problem}},
 )
@@ -123,7 +129,10 @@ async def preview_notification(
     "/{case_id}/notice-preview",
     response_model=NoticePreview,
     summary="Preview a case's notice",
-    description=f"The case's pending notice, else its newest: {_PREVIEW_DESCRIPTION}",
+    description=(
+        f"The case's pending overdue notice, else its newest overdue notice (a visit notice: "
+        f"preview it by its id): {_PREVIEW_DESCRIPTION}"
+    ),
     responses=_PREVIEW_RESPONSES,
 )
 async def preview_case_notice(

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from doorstep_notifier.notifications.models import NotificationStatus
+from doorstep_notifier.notifications.models import NoticeKind, NotificationStatus
 from doorstep_shared.events.contracts import ContactDecisionFacts
 
 
@@ -23,8 +23,23 @@ class ArrearsRead(BaseModel):
 
 
 class TriggerRead(BaseModel):
-    event_id: str = Field(description="ce_id of the case event that asked for the notice.")
-    event_type: str = Field(examples=["doorstep.case.opened.v1"])
+    event_id: str = Field(description="ce_id of the event that asked for the notice.")
+    event_type: str = Field(examples=["doorstep.case.opened.v1", "doorstep.visit.scheduled.v1"])
+
+
+class VisitNoticeRead(BaseModel):
+    """The visit a visit notice is about."""
+
+    visit_id: uuid.UUID
+    window_start: datetime = Field(description="Start of the visit window the notice states.")
+    window_end: datetime
+    replaces_notification_id: uuid.UUID | None = Field(
+        description="The sent appointment notice this one replaces (a moved visit) or cancels."
+    )
+    previous_window_start: datetime | None = Field(
+        description="The window of the replaced or cancelled appointment."
+    )
+    previous_window_end: datetime | None
 
 
 class NotificationSummary(BaseModel):
@@ -34,11 +49,20 @@ class NotificationSummary(BaseModel):
     status_reason: str | None = Field(description="Why it failed or was cancelled.")
     channel: str | None = Field(description="sms, email or letter, once chosen.")
     provider: str | None = Field(description="Provider that took the message.", examples=["local"])
+    kind: NoticeKind = Field(
+        description="overdue (the arrears), visit_appointment (a field visit's date, likely "
+        "time and purpose) or visit_cancellation (an announced visit is called off)."
+    )
     trigger: TriggerRead
-    stage: str = Field(examples=["reminder", "contact", "field", "legal"])
-    days_past_due: int
-    arrears: ArrearsRead = Field(description="Overdue amounts the notice states.")
-    as_of_date: date
+    stage: str | None = Field(
+        examples=["reminder", "contact", "field", "legal"], description="Overdue notices only."
+    )
+    days_past_due: int | None = Field(description="Overdue notices only.")
+    arrears: ArrearsRead | None = Field(
+        description="Overdue amounts the notice states; null on visit notices."
+    )
+    as_of_date: date | None = Field(description="Overdue notices only.")
+    visit: VisitNoticeRead | None = Field(description="Visit notices only.")
     attempts: int = Field(description="Delivery attempts made so far.")
     next_attempt_at: datetime | None = Field(description="When a pending notice is tried next.")
     last_error: str | None = Field(description="Why the last attempt did not deliver.")

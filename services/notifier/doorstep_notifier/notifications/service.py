@@ -1,9 +1,9 @@
-"""How case events change notices: a new case or a new stage asks for one; a cure or a hold
-cancels them.
+"""How case events change overdue notices: a new case or a new stage asks for one; a cure or a
+hold cancels them. (Visit notices follow visit events: ``visits/service.py``.)
 
-At most one notice per case is pending: a newer one supersedes the older, so the customer never
-gets two notices with different amounts at once. While collection is paused (a hold, an active
-arrangement) no notice is pending at all.
+At most one overdue notice per case is pending: a newer one supersedes the older, so the
+customer never gets two notices with different amounts at once. While collection is paused (a
+hold, an active arrangement) no overdue notice is pending at all.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from doorstep_notifier.decisions.repository import DecisionRepository
 from doorstep_notifier.notifications.amounts import in_currency_digits
 from doorstep_notifier.notifications.exceptions import NotificationNotFoundError
 from doorstep_notifier.notifications.masking import mask_recipient
-from doorstep_notifier.notifications.models import Notification, NotificationStatus
+from doorstep_notifier.notifications.models import NoticeKind, Notification, NotificationStatus
 from doorstep_notifier.notifications.repository import NotificationRepository
 from doorstep_notifier.notifications.schemas import (
     ArrearsRead,
@@ -29,6 +29,7 @@ from doorstep_notifier.notifications.schemas import (
     NotificationRead,
     NotificationSummary,
     TriggerRead,
+    VisitNoticeRead,
 )
 from doorstep_notifier.providers.models import LocalMessage
 from doorstep_notifier.providers.repository import LocalMessageRepository
@@ -62,7 +63,7 @@ def _facts(state: CaseState) -> dict[str, Any]:
     }
 
 
-def _cancelled(reason: str, now: datetime) -> dict[str, Any]:
+def cancelled_values(reason: str, now: datetime) -> dict[str, Any]:
     return {
         "status": NotificationStatus.CANCELLED.value,
         "status_reason": reason,
@@ -96,8 +97,8 @@ class NoticeService:
         )
         if not created:
             return None
-        await self._notices.update_pending_of_case(
-            state.case_id, _cancelled(SUPERSEDED, now), except_id=notification_id
+        await self._notices.update_pending_overdue_of_case(
+            state.case_id, cancelled_values(SUPERSEDED, now), except_id=notification_id
         )
         return notification_id
 
@@ -120,12 +121,14 @@ class NoticeService:
 
     async def refresh_pending(self, state: CaseState, now: datetime) -> int:
         """Pending notices state the newest amounts: an unsent notice must not be out of date."""
-        return await self._notices.update_pending_of_case(
+        return await self._notices.update_pending_overdue_of_case(
             state.case_id, {**_facts(state), "updated_at": now}
         )
 
     async def cancel_pending(self, case_id: uuid.UUID, reason: str, now: datetime) -> int:
-        return await self._notices.update_pending_of_case(case_id, _cancelled(reason, now))
+        return await self._notices.update_pending_overdue_of_case(
+            case_id, cancelled_values(reason, now)
+        )
 
 
 class NotificationQueryService:
@@ -135,9 +138,16 @@ class NotificationQueryService:
         self._decisions = DecisionRepository(session)
 
     async def page(
-        self, *, case_id: uuid.UUID | None, status: str | None, limit: int
+        self,
+        *,
+        case_id: uuid.UUID | None,
+        status: str | None,
+        limit: int,
+        kind: str | None = None,
     ) -> list[NotificationSummary]:
-        rows = await self._notices.list_newest_first(case_id=case_id, status=status, limit=limit)
+        rows = await self._notices.list_newest_first(
+            case_id=case_id, status=status, limit=limit, kind=kind
+        )
         return [summarize(row) for row in rows]
 
     async def read(self, notification_id: uuid.UUID) -> NotificationRead:
@@ -154,9 +164,6 @@ class NotificationQueryService:
 
 
 def summarize(notification: Notification) -> NotificationSummary:
-    def shown(amount: Decimal) -> Decimal:
-        return in_currency_digits(amount, notification.currency)
-
     return NotificationSummary(
         id=notification.id,
         case_id=notification.case_id,
@@ -164,20 +171,15 @@ def summarize(notification: Notification) -> NotificationSummary:
         status_reason=notification.status_reason,
         channel=notification.channel,
         provider=notification.provider,
+        kind=NoticeKind(notification.kind),
         trigger=TriggerRead(
             event_id=notification.trigger_event_id, event_type=notification.trigger_event_type
         ),
         stage=notification.stage,
         days_past_due=notification.days_past_due,
-        arrears=ArrearsRead(
-            currency=notification.currency,
-            principal=shown(notification.principal),
-            interest=shown(notification.interest),
-            fees=shown(notification.fees),
-            penalties=shown(notification.penalties),
-            total=shown(notification.total),
-        ),
+        arrears=_arrears_read(notification),
         as_of_date=notification.as_of_date,
+        visit=_visit_read(notification),
         attempts=notification.attempts,
         next_attempt_at=(
             notification.next_attempt_at
@@ -188,6 +190,44 @@ def summarize(notification: Notification) -> NotificationSummary:
         created_at=notification.created_at,
         updated_at=notification.updated_at,
         sent_at=notification.sent_at,
+    )
+
+
+def _arrears_read(n: Notification) -> ArrearsRead | None:
+    currency = n.currency
+    if (
+        currency is None
+        or n.principal is None
+        or n.interest is None
+        or n.fees is None
+        or n.penalties is None
+        or n.total is None
+    ):
+        return None  # a visit notice states no amounts
+
+    def shown(amount: Decimal) -> Decimal:
+        return in_currency_digits(amount, currency)
+
+    return ArrearsRead(
+        currency=currency,
+        principal=shown(n.principal),
+        interest=shown(n.interest),
+        fees=shown(n.fees),
+        penalties=shown(n.penalties),
+        total=shown(n.total),
+    )
+
+
+def _visit_read(n: Notification) -> VisitNoticeRead | None:
+    if n.visit_id is None or n.window_start is None or n.window_end is None:
+        return None
+    return VisitNoticeRead(
+        visit_id=n.visit_id,
+        window_start=n.window_start,
+        window_end=n.window_end,
+        replaces_notification_id=n.replaces_notification_id,
+        previous_window_start=n.previous_window_start,
+        previous_window_end=n.previous_window_end,
     )
 
 

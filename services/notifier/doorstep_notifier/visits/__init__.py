@@ -1,0 +1,1 @@
+"""Visit notices: the customer is told of each planned field visit, and of its cancellation."""
