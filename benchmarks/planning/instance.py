@@ -1,184 +1,164 @@
-"""Deterministic generator of realistic planning instances, and the travel-time interface.
+"""A deterministic, realistic planning instance, built the way the scheduler builds one.
 
-Times are seconds since local midnight. Every working day has the same customer windows and team
-shifts, so a visit can be planned on any day; the day is the choice of a team-day.
+Teams and collectors become team-days through ``build_team_days``; each visit's windows come
+from ``lawful_visit_windows`` under the AU pack (face-to-face 09:00–21:00 local, national public
+holidays) ∩ the customer's own windows, from the end of its notice period on. Three cities in
+three zones (Brisbane keeps no summer time), addresses clustered in neighbourhoods.
 """
 
 from __future__ import annotations
 
 import math
 import random
+import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from time import perf_counter
+from zoneinfo import ZoneInfo
 
-import numpy as np
+from doorstep_scheduler.planning.problem import (
+    CollectorProfile,
+    GeoPoint,
+    PlanningProblem,
+    TeamProfile,
+    VisitDemand,
+)
+from doorstep_scheduler.planning.team_days import build_team_days
+from doorstep_scheduler.planning.windows import CustomerWindow, lawful_visit_windows
+from doorstep_shared.contact_rules import AU, visit_conduct
 
-HOUR = 3600
+FIRST_DAY = date(2026, 11, 9)  # a Monday; no national holiday in AU that week
+PACK = AU
 
-# (name, lat, lon, share of visits, spread in km)
-CITIES: tuple[tuple[str, float, float, float, float], ...] = (
-    ("Sydney", -33.8688, 151.2093, 0.45, 12.0),
-    ("Melbourne", -37.8136, 144.9631, 0.35, 10.0),
-    ("Brisbane", -27.4698, 153.0251, 0.20, 8.0),
+# (name, lat, lon, share of visits, spread in km, zone)
+CITIES: tuple[tuple[str, float, float, float, float, str], ...] = (
+    ("Sydney", -33.8688, 151.2093, 0.45, 12.0, "Australia/Sydney"),
+    ("Melbourne", -37.8136, 144.9631, 0.35, 10.0, "Australia/Melbourne"),
+    ("Brisbane", -27.4698, 153.0251, 0.20, 8.0, "Australia/Brisbane"),
 )
 
-# (label, start, end, share). "late" is deliberately outside every team's hours.
-WINDOWS: tuple[tuple[str, int, int, float], ...] = (
-    ("day", 9 * HOUR, 21 * HOUR, 0.40),
-    ("morning", 9 * HOUR, 12 * HOUR, 0.20),
-    ("afternoon", 13 * HOUR, 17 * HOUR, 0.20),
-    ("evening", 17 * HOUR, 21 * HOUR, 0.195),
-    ("late", 20 * HOUR + 30 * 60, 21 * HOUR, 0.005),
+# What the customer said suits them: (label, share, local hours or None for "any time",
+# days: "all" or "two" random weekdays). "late" is after every team's shift.
+WINDOWS: tuple[tuple[str, float, tuple[time, time] | None, str], ...] = (
+    ("any", 0.35, None, "all"),
+    ("morning", 0.18, (time(9), time(12)), "all"),
+    ("afternoon", 0.17, (time(13), time(17)), "all"),
+    ("evening", 0.145, (time(17), time(21)), "all"),
+    ("two weekdays", 0.15, (time(10), time(16)), "two"),
+    ("late", 0.005, (time(20, 30), time(21)), "all"),
 )
+LATE_NOTICE = 0.15  # notice sent late: the first lawful moment is Tuesday noon
 
-# (language, share of visits). "vi" is spoken by no team: those visits cannot be planned.
-LANGUAGES: tuple[tuple[str, float], ...] = (("en", 0.62), ("zh-CN", 0.375), ("vi", 0.005))
+# (language, share of visits). No team speaks "vi": those visits say so.
+LANGUAGES: tuple[tuple[str, float], ...] = (("en", 0.62), ("zh", 0.375), ("vi", 0.005))
 
-SHIFTS: tuple[tuple[int, int], ...] = ((9 * HOUR, 18 * HOUR), (10 * HOUR, 20 * HOUR))
-
-
-@dataclass(frozen=True, slots=True)
-class Point:
-    lat: float
-    lon: float
+SHIFTS: tuple[tuple[time, time], ...] = ((time(9), time(18)), (time(10), time(20)))
+DAY_OFF = 0.04  # chance a collector is off on a given day
 
 
 @dataclass(frozen=True, slots=True)
-class Visit:
-    id: str
-    point: Point
-    window_start: int
-    window_end: int  # the visit must be over by then
-    window_label: str
-    language: str
-    service: int
-
-
-@dataclass(frozen=True, slots=True)
-class Team:
-    id: str
-    home: Point
-    shift_start: int
-    shift_end: int  # back at the home base by then
-    languages: frozenset[str]
-    max_visits_per_day: int
-
-
-class TravelTimes(Protocol):
-    """Travel time in whole seconds between every pair of points (row: from, column: to)."""
-
-    def matrix(self, points: Sequence[Point]) -> list[list[int]]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class HaversineTravelTimes:
-    """Great-circle distance times a detour factor, at a constant speed. A road-time matrix
-    (OSRM, Valhalla, a vendor API) replaces it behind the same ``matrix`` method."""
-
-    speed_kmh: float = 30.0
-    detour: float = 1.3
-
-    def matrix(self, points: Sequence[Point]) -> list[list[int]]:
-        lat = np.radians(np.array([p.lat for p in points]))
-        lon = np.radians(np.array([p.lon for p in points]))
-        dlat = lat[:, None] - lat[None, :]
-        dlon = lon[:, None] - lon[None, :]
-        a = (
-            np.sin(dlat / 2) ** 2
-            + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2) ** 2
-        )
-        km = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))) * self.detour
-        seconds = np.rint(km / self.speed_kmh * HOUR).astype(np.int64)
-        return seconds.tolist()  # type: ignore[no-any-return]
-
-
-@dataclass(slots=True)
 class Instance:
-    visits: list[Visit]
-    teams: list[Team]
-    days: int
-    travel: TravelTimes = field(default_factory=HaversineTravelTimes)
-    _matrix: list[list[int]] | None = None
-
-    @property
-    def points(self) -> list[Point]:
-        """Team home bases first (index = team index), then visits (index = len(teams) + i)."""
-        return [t.home for t in self.teams] + [v.point for v in self.visits]
-
-    def matrix(self) -> list[list[int]]:
-        if self._matrix is None:
-            self._matrix = self.travel.matrix(self.points)
-        return self._matrix
-
-    def team_node(self, team_index: int) -> int:
-        return team_index
-
-    def visit_node(self, visit_index: int) -> int:
-        return len(self.teams) + visit_index
+    problem: PlanningProblem
+    visits_by_window: dict[str, int]
+    excluded_team_days: int
+    build_seconds: float
 
 
-def _pick(rng: random.Random, options: Sequence[tuple[object, ...]], weight_at: int) -> int:
-    return rng.choices(range(len(options)), weights=[float(o[weight_at]) for o in options])[0]  # type: ignore[arg-type]
+def _pick(rng: random.Random, weights: Sequence[float]) -> int:
+    return rng.choices(range(len(weights)), weights=list(weights))[0]
 
 
-def _scatter(rng: random.Random, lat: float, lon: float, spread_km: float) -> Point:
-    # A city is a few dense neighbourhoods around the centre, not one uniform blob.
+def _scatter(rng: random.Random, lat: float, lon: float, spread_km: float) -> GeoPoint:
     r = abs(rng.gauss(0.0, spread_km))
     theta = rng.uniform(0.0, 2 * math.pi)
     dlat = r * math.cos(theta) / 111.0
     dlon = r * math.sin(theta) / (111.0 * math.cos(math.radians(lat)))
-    return Point(lat + dlat, lon + dlon)
+    return GeoPoint(lat + dlat, lon + dlon)
 
 
-def generate(
-    visits: int, teams: int, days: int, seed: int, travel: TravelTimes | None = None
-) -> Instance:
+def _uuid(rng: random.Random) -> uuid.UUID:
+    return uuid.UUID(int=rng.getrandbits(128))
+
+
+def generate(visits: int, teams: int, days: int, seed: int) -> Instance:
+    started = perf_counter()
     rng = random.Random(seed)
-    hubs: list[tuple[int, Point, float]] = []  # neighbourhood centres: (city, centre, spread)
-    for c, (_, lat, lon, _share, spread) in enumerate(CITIES):
-        for _ in range(6):
-            hubs.append((c, _scatter(rng, lat, lon, spread), spread / 4))
+    horizon = [FIRST_DAY + timedelta(days=d) for d in range(days)]
+    conduct = visit_conduct(PACK)
+    hubs: list[tuple[int, GeoPoint, float]] = []  # neighbourhoods: (city, centre, spread)
+    for c, (_, lat, lon, _share, spread, _zone) in enumerate(CITIES):
+        hubs += [(c, _scatter(rng, lat, lon, spread), spread / 4) for _ in range(6)]
 
-    out_visits: list[Visit] = []
-    for i in range(visits):
-        city = _pick(rng, CITIES, 3)
-        _, centre, spread = rng.choice([h for h in hubs if h[0] == city])
-        label, w_start, w_end, _ = WINDOWS[_pick(rng, WINDOWS, 3)]
-        language = LANGUAGES[_pick(rng, LANGUAGES, 1)][0]
-        out_visits.append(
-            Visit(
-                id=f"v{i:05d}",
-                point=_scatter(rng, centre.lat, centre.lon, spread),
-                window_start=w_start,
-                window_end=w_end,
-                window_label=label,
-                language=language,
-                service=rng.randint(20, 40) * 60,
-            )
-        )
-
-    out_teams: list[Team] = []
+    team_profiles: list[TeamProfile] = []
+    members: list[CollectorProfile] = []
     for j in range(teams):
-        city = j % len(CITIES) if j < len(CITIES) else _pick(rng, CITIES, 3)
-        _, lat, lon, _, spread = CITIES[city]
-        shift_start, shift_end = SHIFTS[j % len(SHIFTS)]
+        city = j % len(CITIES) if j < len(CITIES) else _pick(rng, [c[3] for c in CITIES])
+        name, lat, lon, _, spread, zone = CITIES[city]
         roll = rng.random()
-        languages = (
-            frozenset({"en"})
-            if roll < 0.5
-            else frozenset({"en", "zh-CN"})
-            if roll < 0.85
-            else frozenset({"zh-CN"})
+        spoken = [{"en"}, {"zh"}] if roll < 0.35 else [{"en"}, {"en"}] if roll < 0.85 else [{"zh"}]
+        team = TeamProfile(
+            team_id=_uuid(rng),
+            name=f"{name} {j}",
+            region=None,
+            base=_scatter(rng, lat, lon, spread * 1.5),
+            max_visits_per_day=rng.choice((5, 6, 7)),
+            holiday_country=PACK.country,
         )
-        out_teams.append(
-            Team(
-                id=f"t{j:03d}",
-                home=_scatter(rng, lat, lon, spread * 1.5),
-                shift_start=shift_start,
-                shift_end=shift_end,
-                languages=languages,
-                max_visits_per_day=rng.choice((5, 6, 7)),
+        team_profiles.append(team)
+        start, end = SHIFTS[j % len(SHIFTS)]
+        for languages in [*spoken, spoken[-1]][:2]:
+            off = frozenset(d for d in horizon if rng.random() < DAY_OFF)
+            members.append(
+                CollectorProfile(
+                    collector_id=_uuid(rng),
+                    team_id=team.team_id,
+                    timezone=zone,
+                    work_start=start,
+                    work_end=end,
+                    working_weekdays=frozenset(range(5)),
+                    days_off=off,
+                    languages=frozenset(languages),
+                    skills=frozenset(),
+                    max_visits_per_day=10,
+                )
+            )
+    team_days, excluded = build_team_days(
+        team_profiles, members, horizon, min_team_size=conduct.min_team_size
+    )
+
+    demands: list[VisitDemand] = []
+    by_window: dict[str, int] = {}
+    for _ in range(visits):
+        city = _pick(rng, [c[3] for c in CITIES])
+        zone = ZoneInfo(CITIES[city][5])
+        _, centre, spread = rng.choice([h for h in hubs if h[0] == city])
+        label, _, hours, which = WINDOWS[_pick(rng, [w[1] for w in WINDOWS])]
+        weekdays = range(5) if which == "all" else sorted(rng.sample(range(5), 2))
+        theirs = [CustomerWindow(d, *hours) for d in weekdays] if hours else []
+        notice_ends = datetime(2026, 11, 1, tzinfo=UTC)
+        if rng.random() < LATE_NOTICE:
+            notice_ends = datetime.combine(horizon[min(1, days - 1)], time(12), zone)
+        service = timedelta(minutes=rng.randint(20, 40))
+        windows = lawful_visit_windows(PACK, zone, horizon, theirs, notice_ends, service)
+        by_window[label] = by_window.get(label, 0) + 1
+        demands.append(
+            VisitDemand(
+                visit_id=_uuid(rng),
+                case_id=_uuid(rng),
+                location=_scatter(rng, centre.lat, centre.lon, spread),
+                service=service,
+                priority=rng.randint(1, 5),
+                language=LANGUAGES[_pick(rng, [lang[1] for lang in LANGUAGES])][0],
+                windows=windows.windows,
+                no_window_reason=windows.reason,
+                no_window_reason_code=windows.reason_code,
             )
         )
-    return Instance(out_visits, out_teams, days, travel or HaversineTravelTimes())
+    problem = PlanningProblem(
+        team_days=tuple(team_days),
+        demands=tuple(demands),
+        excluded_team_days=tuple(excluded),
+        min_team_size=conduct.min_team_size,
+    )
+    return Instance(problem, by_window, len(excluded), perf_counter() - started)

@@ -1,14 +1,14 @@
 """Entry point: ``python -m benchmarks.planning.run --visits 2000 --teams 100 --days 5 --seed 1``.
 
-For each installed solver: a short-budget solve (the scheduler's target: under 10 s for 2,000
-visits) and a long-budget solve (the reference), both checked by ``check``; prints a table and
-writes ``benchmarks/results/planning-<solver>.json``.
+Builds the instance as a ``PlanningProblem`` (``instance``), plans it with the scheduler's own
+``PyVrpPlanner`` under the service's budget and under a long budget (the reference), checks
+both plans with the independent ``check_plan``, prints the figures and writes
+``benchmarks/results/planning.json``. Exit status 1 if either plan breaks a rule.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import platform
@@ -16,41 +16,33 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 
-from benchmarks.planning.check import check
-from benchmarks.planning.instance import Instance, generate
+from benchmarks.planning.instance import PACK, Instance, generate
+from doorstep_scheduler.planning.checker import check_plan
+from doorstep_scheduler.planning.solver import SOLVER, PyVrpPlanner
+from doorstep_scheduler.planning.travel import HaversineTravel
 
-SOLVERS = ("pyvrp", "ortools")
 RESULTS = Path(__file__).resolve().parent.parent / "results"
+TRAVEL = HaversineTravel(speed_kmh=30.0, detour_factor=1.3)
 
 
-def _load(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(f"benchmarks.planning.solve_{name}")
-    except ImportError as exc:  # the solver is not installed: pip install -e '.[planning]'
-        print(f"{name}: skipped ({exc})")
-        return None
-
-
-def _measure(
-    solver: ModuleType, instance: Instance, seconds: float, seed: int
-) -> dict[str, object]:
+def _measure(instance: Instance, seconds: float, seed: int) -> dict[str, object]:
+    planner = PyVrpPlanner(TRAVEL, time_budget_seconds=seconds, seed=seed)
     started = time.perf_counter()
-    plan, stats = solver.solve(instance, seconds, seed)
+    result = planner.plan(instance.problem)
     elapsed = time.perf_counter() - started
-    checked = check(instance, plan)
+    violations = check_plan(instance.problem, result, TRAVEL)
     return {
         "budget_seconds": seconds,
         "planning_seconds": round(elapsed, 2),
-        "travel_hours": round(checked.travel_seconds / 3600, 2),
-        "visits_planned": checked.planned,
-        "visits_dropped": checked.dropped,
-        "dropped_by_reason": dict(Counter(plan.dropped.values())),
-        "team_days_used": sum(1 for r in plan.routes if r.stops),
-        "violations": checked.total_violations,
-        "violations_by_kind": dict(checked.violations),
-        "solver": stats,
+        "travel_hours": round(result.travel.total_seconds() / 3600, 2),
+        "visits_planned": len(result.stops),
+        "visits_unplanned": len(result.unplanned),
+        "unplanned_by_reason": dict(Counter(u.reason_code for u in result.unplanned)),
+        "team_days_used": len({(s.team_id, s.day) for s in result.stops}),
+        "violations": len(violations),
+        "violation_examples": violations[:10],
+        "solver_stats": result.stats,
     }
 
 
@@ -60,64 +52,62 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--teams", type=int, default=100)
     parser.add_argument("--days", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--short", type=float, default=8.0, help="short budget, seconds")
-    parser.add_argument("--long", type=float, default=90.0, help="reference budget, seconds")
-    parser.add_argument("--solvers", default=",".join(SOLVERS))
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--budget", type=float, default=8.0, help="the service's budget, s")
+    parser.add_argument("--reference", type=float, default=120.0, help="reference budget, s")
+    parser.add_argument("--out", type=Path, default=RESULTS / "planning.json")
     args = parser.parse_args(argv)
 
     instance = generate(args.visits, args.teams, args.days, args.seed)
-    started = time.perf_counter()
-    instance.matrix()
-    matrix_seconds = time.perf_counter() - started
-    machine = {
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "python": sys.version.split()[0],
+    print(
+        f"instance: {args.visits} visits, {len(instance.problem.team_days)} team-days "
+        f"({instance.excluded_team_days} excluded), built in {instance.build_seconds:.2f} s",
+        flush=True,
+    )
+    service = _measure(instance, args.budget, args.seed)
+    print(f"service budget: {json.dumps(service)}", flush=True)
+    reference = _measure(instance, args.reference, args.seed)
+    print(f"reference: {json.dumps(reference)}", flush=True)
+
+    reference_hours = float(str(reference["travel_hours"]))
+    service_hours = float(str(service["travel_hours"]))
+    gap = 100 * (service_hours - reference_hours) / reference_hours if reference_hours else 0.0
+    result = {
+        "solver": SOLVER,
+        "machine": {
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+            "cpu_count": os.cpu_count(),
+            "python": sys.version.split()[0],
+        },
+        "instance": {
+            "visits": args.visits,
+            "teams": args.teams,
+            "days": args.days,
+            "seed": args.seed,
+            "pack": PACK.key,
+            "team_days": len(instance.problem.team_days),
+            "team_days_excluded": instance.excluded_team_days,
+            "visits_by_customer_window": instance.visits_by_window,
+            "travel_model": repr(TRAVEL),
+            "build_seconds": round(instance.build_seconds, 2),
+        },
+        "service": service,
+        "reference": reference,
+        "travel_gap_percent": round(gap, 2),
+        "planned_difference_service_minus_reference": int(str(service["visits_planned"]))
+        - int(str(reference["visits_planned"])),
     }
-    failed = False
-    for name in args.solvers.split(","):
-        solver = _load(name)
-        if solver is None:
-            continue
-        short = _measure(solver, instance, args.short, args.seed)
-        print(f"{name} short: {json.dumps(short)}", flush=True)
-        reference = _measure(solver, instance, args.long, args.seed)
-        print(f"{name} long: {json.dumps(reference)}", flush=True)
-        reference_hours = float(reference["travel_hours"])  # type: ignore[arg-type]
-        # Travel alone flatters a plan that drops visits: read it with the planned counts.
-        ratio = float(short["travel_hours"]) / reference_hours if reference_hours else 0.0  # type: ignore[arg-type]
-        result = {
-            "solver": name,
-            "solver_version": solver.VERSION,
-            "machine": machine,
-            "instance": {
-                "visits": args.visits,
-                "teams": args.teams,
-                "days": args.days,
-                "seed": args.seed,
-                "travel_model": repr(instance.travel),
-                "matrix_seconds": round(matrix_seconds, 2),
-            },
-            "short": short,
-            "reference": reference,
-            "travel_ratio_short_to_reference": round(ratio, 4),
-            "planned_difference_short_minus_reference": int(short["visits_planned"])  # type: ignore[call-overload]
-            - int(reference["visits_planned"]),  # type: ignore[call-overload]
-        }
-        args.out.mkdir(parents=True, exist_ok=True)
-        path = args.out / f"planning-{name}.json"
-        path.write_text(json.dumps(result, indent=2) + "\n")
-        print(
-            f"{name} {solver.VERSION}: short {short['planning_seconds']} s, "
-            f"{short['travel_hours']} h, {short['visits_planned']} planned, "
-            f"{short['violations']} violations | reference {reference['planning_seconds']} s, "
-            f"{reference['travel_hours']} h, {reference['visits_planned']} planned, "
-            f"{reference['violations']} violations | ratio {ratio:.4f} -> {path}",
-            flush=True,
-        )
-        failed = failed or bool(short["violations"]) or bool(reference["violations"])
-    return 1 if failed else 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(
+        f"{SOLVER}: {args.budget:g} s budget -> {service['planning_seconds']} s, "
+        f"{service_hours} h, {service['visits_planned']} planned, "
+        f"{service['violations']} violations | {args.reference:g} s reference -> "
+        f"{reference_hours} h, {reference['visits_planned']} planned, "
+        f"{reference['violations']} violations | travel gap {gap:+.2f}% -> {args.out}",
+        flush=True,
+    )
+    return 1 if service["violations"] or reference["violations"] else 0
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from doorstep_case_api.main import create_app
 from doorstep_case_api.operations.schemas import PortfolioSummary
 from doorstep_case_api.payments.schemas import PaymentResult
 from doorstep_case_api.promises.schemas import PromiseList, PromiseRead
+from doorstep_case_api.visit_terms.schemas import VisitTermsRead
 
 METHODS = ("get", "put", "post", "patch", "delete")
 
@@ -95,6 +96,7 @@ RESPONSE_MODELS: list[type[BaseModel]] = [
     PortfolioSummary,
     PromiseList,
     PromiseRead,
+    VisitTermsRead,
     VulnerabilityRead,
 ]
 

@@ -51,6 +51,7 @@ TABLES = {
     "idempotency_record",
     "audit_entry",
     "api_key",
+    "visit_terms",
 }
 
 

@@ -99,3 +99,38 @@ def unique_account() -> str:
 
 def timeline_types(client: httpx.Client, case_id: str) -> list[str]:
     return [e["event_type"] for e in client.get(f"/v1/cases/{case_id}").json()["timeline"]]
+
+
+def add_team_near(stack: Stack, latitude: float, longitude: float, timezone: str) -> str:
+    """A two-collector team based by the customer, working every day in the customer's zone
+    (the demo teams work London hours, which need not meet a far zone's daytime)."""
+    with httpx.Client(
+        base_url=stack.url("scheduler"), timeout=10, headers=stack.operator_headers
+    ) as scheduler:
+        team = scheduler.post(
+            "/v1/teams",
+            json={
+                "name": f"Near {uuid.uuid4().hex[:8]}",
+                "timezone": timezone,
+                "base": {"latitude": latitude, "longitude": longitude},
+                "max_visits_per_day": 8,
+            },
+        )
+        assert team.status_code == 201, team.text
+        team_id = str(team.json()["id"])
+        for member in range(2):
+            created = scheduler.post(
+                "/v1/collectors",
+                json={
+                    "employee_ref": f"E2E-{uuid.uuid4().hex[:8]}-{member}",
+                    "name": f"Field collector {member}",
+                    "team_id": team_id,
+                    "working_hours": {"start": "08:00", "end": "20:00"},
+                    "working_weekdays": [0, 1, 2, 3, 4, 5, 6],
+                    "languages": ["en"],
+                    "skills": [],
+                    "max_visits_per_day": 8,
+                },
+            )
+            assert created.status_code == 201, created.text
+    return team_id

@@ -1,4 +1,4 @@
-"""The scheduler's HTTP API over the real ASGI app, on SQLite and PostgreSQL."""
+"""The scheduler's visit and plan API over the real ASGI app, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,20 +13,31 @@ from fastapi import FastAPI
 from doorstep_scheduler.cli import MIGRATIONS
 from doorstep_scheduler.db import inbox_table
 from doorstep_scheduler.main import create_app
+from doorstep_scheduler.planning.solver import PyVrpPlanner
+from doorstep_scheduler.planning.travel import HaversineTravel
 from doorstep_scheduler.settings import SchedulerSettings
 from doorstep_scheduler.visits.handlers import CONSUMER_NAME, build_case_event_handler
 from doorstep_shared.messaging.consumer import transactional_handler
 from tests.scheduler.case_events import deliver, opened, resolved
+from tests.scheduler.conftest import SchedulerDb
+from tests.scheduler.planning_support import VisitDataBook, add_team
 from tests.support.apps import app_client, migrate
 
+# Before the scheduler's clock (the real one, in tests of the API): a plan always lies ahead.
 NOW = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def app(database_url: str) -> FastAPI:
+def book() -> VisitDataBook:
+    return VisitDataBook()
+
+
+@pytest.fixture
+async def app(database_url: str, book: VisitDataBook) -> FastAPI:
     await migrate(MIGRATIONS, database_url)
     settings = SchedulerSettings(database_url=database_url, background_workers_enabled=False)
-    return create_app(settings)
+    planner = PyVrpPlanner(HaversineTravel(25.0), time_budget_seconds=1.0)
+    return create_app(settings, visit_data=book, route_planner=planner)
 
 
 @pytest.fixture
@@ -47,81 +58,47 @@ async def apply_case_events(app: FastAPI, *envelopes: object) -> None:
         await deliver(handle, envelope)  # type: ignore[arg-type]
 
 
-async def test_collectors_are_created_and_listed_by_name(client: httpx.AsyncClient) -> None:
-    created = await client.post("/v1/collectors", json={"name": "Team B", "max_visits_per_day": 5})
-    assert created.status_code == 201
-    body = created.json()
-    assert body["name"] == "Team B"
-    assert body["max_visits_per_day"] == 5
-    assert body["active"] is True
-    uuid.UUID(body["id"])
-    await client.post("/v1/collectors", json={"name": "Team A", "max_visits_per_day": 2})
-
-    listed = (await client.get("/v1/collectors")).json()["items"]
-    assert [c["name"] for c in listed] == ["Team A", "Team B"]
-    assert listed[1]["id"] == body["id"]
-
-
-async def test_a_collector_name_is_unique(client: httpx.AsyncClient) -> None:
-    payload = {"name": "Team A", "max_visits_per_day": 5}
-    assert (await client.post("/v1/collectors", json=payload)).status_code == 201
-    again = await client.post("/v1/collectors", json=payload)
-    assert again.status_code == 409
-    assert again.headers["content-type"] == "application/problem+json"
-    assert again.json()["type"].endswith("/collector-name-taken")
-    assert len((await client.get("/v1/collectors")).json()["items"]) == 1
-
-
-@pytest.mark.parametrize(
-    "payload",
-    [
-        {"name": "Team A", "max_visits_per_day": 5, "region": "north"},  # unknown field
-        {"name": "Team A", "max_visits_per_day": 0},
-        {"name": "", "max_visits_per_day": 5},
-        {"name": "Team A"},
-    ],
-)
-async def test_invalid_collectors_are_refused_with_a_problem(
-    client: httpx.AsyncClient, payload: dict[str, object]
+async def test_visits_are_requested_planned_listed_and_read(
+    app: FastAPI, client: httpx.AsyncClient, book: VisitDataBook
 ) -> None:
-    response = await client.post("/v1/collectors", json=payload)
-    assert response.status_code == 422
-    assert response.json()["type"].endswith("/validation-error")
-    assert (await client.get("/v1/collectors")).json()["items"] == []
-
-
-async def test_visits_are_listed_filtered_and_read(app: FastAPI, client: httpx.AsyncClient) -> None:
-    await client.post("/v1/collectors", json={"name": "Team A", "max_visits_per_day": 5})
     kept, cured = uuid.uuid4(), uuid.uuid4()
+    book.add(kept)
     await apply_case_events(
         app, opened(kept, days_past_due=35), opened(cured, days_past_due=50), resolved(cured, 2)
     )
+    [waiting] = (await client.get("/v1/visits", params={"status": "unassigned"})).json()["items"]
+    assert (waiting["case_id"], waiting["unassigned_code"]) == (str(kept), "awaiting_plan")
 
-    everything = (await client.get("/v1/visits")).json()["items"]
-    assert {v["case_id"] for v in everything} == {str(kept), str(cured)}
+    db = SchedulerDb(app.state.settings.database_url, app.state.engine, app.state.sessionmaker)
+    team_id, _ = await add_team(db, "North")
+    ran = await client.post("/v1/plans")
+    assert ran.status_code == 200, ran.text
+    plan = ran.json()["plan"]
+    assert (plan["planned"], plan["unplanned"]) == (1, 0)
+    assert plan["solver"].startswith("pyvrp")
 
     [scheduled] = (await client.get("/v1/visits", params={"case_id": str(kept)})).json()["items"]
     assert scheduled["status"] == "scheduled"
-    assert datetime.fromisoformat(scheduled["window_start"]) == datetime(
-        2026, 12, 7, 9, 0, tzinfo=UTC
-    )
+    assert scheduled["team_id"] == str(team_id)
+    assert datetime.fromisoformat(scheduled["window_start"]).tzinfo is not None
+    assert "terms" not in scheduled
+    assert "outcome_notes" not in scheduled
     [cancelled] = (await client.get("/v1/visits", params={"status": "cancelled"})).json()["items"]
     assert cancelled["case_id"] == str(cured)
     assert cancelled["cancel_reason"] == "case resolved: cured"
-    assert len((await client.get("/v1/visits", params={"limit": 1})).json()["items"]) == 1
-
     one = await client.get(f"/v1/visits/{scheduled['id']}")
     assert one.status_code == 200
-    assert one.json() == scheduled
+    assert one.json()["id"] == scheduled["id"]
+
+    [logged] = (await client.get("/v1/plans")).json()["items"]
+    assert logged == plan
 
 
-async def test_unassigned_visits_show_why(app: FastAPI, client: httpx.AsyncClient) -> None:
-    case_id = uuid.uuid4()
-    await apply_case_events(app, opened(case_id, days_past_due=35))
-    [visit] = (await client.get("/v1/visits", params={"status": "unassigned"})).json()["items"]
-    assert visit["case_id"] == str(case_id)
-    assert visit["unassigned_reason"] == "no active collector"
-    assert visit["collector_id"] is None
+async def test_planning_with_nothing_to_do_answers_no_plan(client: httpx.AsyncClient) -> None:
+    ran = await client.post("/v1/plans")
+    assert ran.status_code == 200
+    assert ran.json() == {"plan": None}
+    assert (await client.get("/v1/plans")).json() == {"items": []}
 
 
 async def test_unknown_visit_is_a_404_problem(client: httpx.AsyncClient) -> None:
@@ -131,9 +108,14 @@ async def test_unknown_visit_is_a_404_problem(client: httpx.AsyncClient) -> None
     assert response.json()["type"].endswith("/visit-not-found")
 
 
-async def test_invalid_visit_filters_are_422_problems(client: httpx.AsyncClient) -> None:
-    for params in ({"status": "done"}, {"case_id": "nope"}, {"limit": 0}):
-        response = await client.get("/v1/visits", params=params)
+async def test_invalid_filters_are_422_problems(client: httpx.AsyncClient) -> None:
+    for path, params in (
+        ("/v1/visits", {"status": "done"}),
+        ("/v1/visits", {"case_id": "nope"}),
+        ("/v1/visits", {"limit": 0}),
+        ("/v1/plans", {"limit": 1000}),
+    ):
+        response = await client.get(path, params=params)
         assert response.status_code == 422
         assert response.json()["type"].endswith("/validation-error")
 
@@ -141,8 +123,11 @@ async def test_invalid_visit_filters_are_422_problems(client: httpx.AsyncClient)
 async def test_health_and_documented_routes(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     spec = (await client.get("/openapi.json")).json()
-    for path, methods in (("/v1/visits", ["get"]), ("/v1/visits/{visit_id}", ["get"]),
-                          ("/v1/collectors", ["get", "post"])):  # fmt: skip
+    for path, methods in (
+        ("/v1/visits", ["get"]),
+        ("/v1/visits/{visit_id}", ["get"]),
+        ("/v1/plans", ["get", "post"]),
+    ):
         for method in methods:
             operation = spec["paths"][path][method]
             assert operation["summary"]

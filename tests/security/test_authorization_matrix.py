@@ -56,6 +56,7 @@ EXPECTED: dict[tuple[str, str, str], tuple[str, set[str] | frozenset[str]]] = {
     ("case-api", "POST", "/v1/cases/{case_id}/holds/{hold_id}/lift"): ("all", {A.CASES_WRITE}),
     ("case-api", "PUT", "/v1/cases/{case_id}/vulnerability"): ("all", {A.CASES_WRITE}),
     ("case-api", "DELETE", "/v1/cases/{case_id}/vulnerability"): ("all", {A.CASES_WRITE}),
+    ("case-api", "PUT", "/v1/cases/{case_id}/visit-terms"): ("all", {A.CASES_WRITE}),
     ("case-api", "GET", "/v1/cases/{case_id}/legal-referral"): ("all", {A.CASES_READ}),
     ("case-api", "POST", "/v1/cases/{case_id}/legal-referral/confirm"): ("all", {A.CASES_WRITE}),
     ("case-api", "POST", "/v1/cases/{case_id}/legal-referral/return"): ("all", {A.CASES_WRITE}),
@@ -79,8 +80,27 @@ EXPECTED: dict[tuple[str, str, str], tuple[str, set[str] | frozenset[str]]] = {
     ("notifier", "GET", "/v1/cases/{case_id}/opt-outs"): ("all", {A.CASES_READ}),
     ("scheduler", "GET", "/v1/visits"): ("all", {A.VISITS_READ}),
     ("scheduler", "GET", "/v1/visits/{visit_id}"): ("all", {A.VISITS_READ}),
+    # The field API: a collector's credential is further limited to its own team.
+    ("scheduler", "GET", "/v1/visits/agenda"): ("all", {A.VISITS_READ}),
+    ("scheduler", "POST", "/v1/visits/{visit_id}/check-in"): ("all", {A.VISITS_WRITE}),
+    ("scheduler", "POST", "/v1/visits/{visit_id}/outcome"): ("all", {A.VISITS_WRITE}),
+    # Staff rosters: any visits:read credential (a collector's too) reads; admin manages.
+    ("scheduler", "GET", "/v1/plans"): ("all", {A.VISITS_READ}),
+    ("scheduler", "POST", "/v1/plans"): ("all", {A.ADMIN}),
+    ("scheduler", "GET", "/v1/teams"): ("all", {A.VISITS_READ}),
+    ("scheduler", "POST", "/v1/teams"): ("all", {A.ADMIN}),
+    ("scheduler", "GET", "/v1/teams/{team_id}"): ("all", {A.VISITS_READ}),
+    ("scheduler", "PATCH", "/v1/teams/{team_id}"): ("all", {A.ADMIN}),
     ("scheduler", "GET", "/v1/collectors"): ("all", {A.VISITS_READ}),
     ("scheduler", "POST", "/v1/collectors"): ("all", {A.ADMIN}),
+    ("scheduler", "GET", "/v1/collectors/{collector_id}"): ("all", {A.VISITS_READ}),
+    ("scheduler", "PATCH", "/v1/collectors/{collector_id}"): ("all", {A.ADMIN}),
+    ("scheduler", "GET", "/v1/collectors/{collector_id}/absences"): ("all", {A.VISITS_READ}),
+    ("scheduler", "POST", "/v1/collectors/{collector_id}/absences"): ("all", {A.ADMIN}),
+    ("scheduler", "DELETE", "/v1/collectors/{collector_id}/absences/{absence_id}"): (
+        "all",
+        {A.ADMIN},
+    ),
 }
 
 ROLES: dict[str, frozenset[str]] = {

@@ -240,7 +240,8 @@ async def test_a_collector_sees_only_their_own_teams_visits(tmp_path: Path) -> N
         teams = []
         for name in ("Team A", "Team B"):
             created = await admin.post(
-                "/v1/collectors", json={"name": name, "max_visits_per_day": 6}
+                "/v1/teams",
+                json={"name": name, "timezone": "Europe/London", "max_visits_per_day": 6},
             )
             assert created.status_code == 201, created.text
             teams.append(uuid.UUID(created.json()["id"]))
@@ -252,7 +253,7 @@ async def test_a_collector_sees_only_their_own_teams_visits(tmp_path: Path) -> N
                     case_id=uuid.uuid4(),
                     trigger_event_id=uuid.uuid4().hex,
                     status="scheduled",
-                    collector_id=team,
+                    team_id=team,
                     window_start=utc_now() + timedelta(days=1, hours=len(visits)),
                     window_end=utc_now() + timedelta(days=1, hours=len(visits) + 1),
                     created_at=utc_now(),

@@ -93,9 +93,14 @@ class Stack:
             env.setdefault(f"{spec.env_prefix}DATABASE_URL", f"sqlite+aiosqlite:///{database}")
             env[f"{spec.env_prefix}KAFKA_BOOTSTRAP_SERVERS"] = self.broker.bootstrap_servers
         env.setdefault("NOTIFIER_CASE_API_URL", self.url("case-api"))
+        env.setdefault("SCHEDULER_CASE_API_URL", self.url("case-api"))
         env.update(self.identity.service_environment(s.env_prefix for s in SERVICES))
         env.setdefault(
             "NOTIFIER_CASE_API_TOKEN", self.identity.mint("notifier", [Scope.CONTACT_NOTIFY])
+        )
+        # The planner reads visit addresses and terms: contact:visit, nothing more.
+        env.setdefault(
+            "SCHEDULER_CASE_API_TOKEN", self.identity.mint("scheduler", [Scope.CONTACT_VISIT])
         )
         return env
 

@@ -20,6 +20,7 @@ from doorstep_case_api.payments.router import router as payments_router
 from doorstep_case_api.policy.model import load_policy
 from doorstep_case_api.promises.router import router as promises_router
 from doorstep_case_api.settings import CaseApiSettings
+from doorstep_case_api.visit_terms.router import router as visit_terms_router
 from doorstep_shared.app import build_app, seal_routes, service_lifespan
 from doorstep_shared.events.topics import CASE_STATUS
 from doorstep_shared.messaging.consumer import EventConsumer, transactional_handler
@@ -34,7 +35,8 @@ Doorstep's system of record for collection cases.
   `PUT /v1/accounts/{account_id}/delinquency`, and payments with
   `POST /v1/accounts/{account_id}/payments`.
 * **Cases**: operations read cases and their timelines, record promises, propose and approve
-  arrangements, place and lift holds, and decide legal referrals.
+  arrangements, place and lift holds, record customers' visit terms, and decide legal
+  referrals.
 * **Ladder**: each product's collection policy (stages, prerequisites, charges) drives the case;
   a daily evaluation job moves stages, accrues charges, settles promises and instalments.
 * Every case change is published to Kafka topic `doorstep.case-events.v1` through a
@@ -94,6 +96,7 @@ def create_app(settings: CaseApiSettings | None = None) -> FastAPI:
         promises_router,
         arrangements_router,
         holds_router,
+        visit_terms_router,
         legal_router,
         operations_router,
         evaluation_router,

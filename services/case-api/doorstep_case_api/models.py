@@ -10,6 +10,7 @@ from doorstep_case_api.legal.models import LegalReferral
 from doorstep_case_api.operations.models import IdempotencyRecord
 from doorstep_case_api.payments.models import Payment
 from doorstep_case_api.promises.models import Promise
+from doorstep_case_api.visit_terms.models import VisitTerms
 
 __all__ = [
     "Account",
@@ -27,4 +28,5 @@ __all__ = [
     "Promise",
     "StageTransition",
     "TimelineEntry",
+    "VisitTerms",
 ]

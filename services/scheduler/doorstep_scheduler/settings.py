@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from dataclasses import replace
+from datetime import timedelta
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from doorstep_shared.contact_rules import RulePack, pack_for, visit_conduct
+from doorstep_shared.contact_rules.visit_conduct import VisitConduct
 from doorstep_shared.settings import ServiceSettings
 
 
@@ -19,58 +21,128 @@ class SchedulerSettings(ServiceSettings):
         description="SQLAlchemy async URL of the scheduler's own database.",
     )
     consumer_group: str = Field(
-        default="doorstep-scheduler", description="Kafka consumer group for case events."
+        default="doorstep-scheduler",
+        description="Kafka consumer group for case events and status updates.",
+    )
+    notice_consumer_group: str = Field(
+        default="doorstep-scheduler-notices",
+        description=(
+            "Kafka consumer group reading the notifier's appointment-notice updates from the "
+            "case-status topic."
+        ),
     )
     event_source: str = Field(
         default="urn:doorstep:scheduler", description="CloudEvents source of visit events."
     )
-    planning_timezone: str = Field(
-        default="UTC",
-        description="IANA time zone in which working days and working hours are read.",
+    contact_rule_pack: str = Field(
+        default="UK",
+        description=(
+            "Contact-rule pack that binds the bank (CN, US, US-MA, UK, IN, AU; optionally "
+            "'NAME@VERSION'): lawful visit hours and holidays, the minimum team size, the "
+            "appointment notice period and whether visits are recorded."
+        ),
     )
-    working_day_start: time = Field(
-        default=time(9, 0), description="Local time (HH:MM) the first visit slot may start."
+    case_api_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base URL of case-api, which serves the customer's visit address and terms.",
     )
-    working_day_end: time = Field(
-        default=time(17, 0), description="Local time (HH:MM) by which the last visit slot ends."
+    case_api_token: SecretStr = Field(
+        default=SecretStr(""),
+        description=(
+            "Credential the scheduler presents to case-api for visit data: an API key with "
+            "scope contact:visit, or a JWT with it. The local stack provisions one."
+        ),
     )
-    visit_slot_minutes: int = Field(
-        default=60, ge=5, le=720, description="Length of one visit window in minutes."
+    contact_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Upper bound for one visit-data request to case-api."
     )
-    planning_horizon_days: int = Field(
-        default=14,
+    planning_days: int = Field(
+        default=5, ge=1, le=31, description="Working days ahead that one plan covers."
+    )
+    planning_interval_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description=(
+            "How often the planner re-plans open visit requests (a change such as a new "
+            "urgent visit or a cancellation also wakes it)."
+        ),
+    )
+    planning_time_budget_seconds: float = Field(
+        default=8.0, gt=0, le=600, description="Solver time budget of one planning run."
+    )
+    visit_minutes: int = Field(
+        default=30, ge=5, le=240, description="Time a team spends at the door, per visit."
+    )
+    appointment_window_minutes: int = Field(
+        default=120,
+        ge=15,
+        le=720,
+        description="Width of the appointment window told to the customer.",
+    )
+    notice_period_hours: float | None = Field(
+        default=None,
+        ge=0,
+        description=(
+            "Hours between the appointment notice and the visit window; unset: the pack's "
+            "figure (UK 48, others 24). Can only lengthen the pack's figure."
+        ),
+    )
+    max_visit_attempts: int = Field(
+        default=3,
         ge=1,
-        le=366,
-        description="Calendar days after the event's date searched for a free slot.",
+        le=10,
+        description="Visits tried per field stage when nobody is home; then the ladder decides.",
     )
-    demo_collectors: int = Field(
+    min_days_between_visits: int = Field(
+        default=2,
+        ge=0,
+        le=60,
+        description="A case is visited at most once in this many days (a per-case cap).",
+    )
+    check_in_radius_meters: float = Field(
+        default=300.0,
+        gt=0,
+        description="A check-in farther than this from the visit address is flagged.",
+    )
+    travel_speed_kmh: float = Field(
+        default=25.0,
+        gt=0,
+        le=150,
+        description="Average travel speed of the haversine travel-time model.",
+    )
+    demo_teams: int = Field(
         default=3,
         ge=0,
         le=100,
         description=(
-            "Collectors ('Team 1'..'Team N') created at start-up when there are none, so a "
-            "local run can schedule. Set 0 in production."
+            "Teams ('Team 1'..'Team N', two collectors each, based in London) created at "
+            "start-up when there are none, so a local run can plan. Set 0 in production."
         ),
     )
 
-    @field_validator("planning_timezone")
+    @field_validator("contact_rule_pack")
     @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("not a known IANA time zone") from None
+    def _known_pack(cls, value: str) -> str:
+        pack_for(value)
         return value
 
-    @model_validator(mode="after")
-    def _slot_fits_the_working_day(self) -> SchedulerSettings:
-        span_minutes = _minutes(self.working_day_end) - _minutes(self.working_day_start)
-        if span_minutes < self.visit_slot_minutes:
-            raise ValueError(
-                "working_day_end must be after working_day_start by at least one visit slot"
-            )
-        return self
+    @property
+    def rule_pack(self) -> RulePack:
+        return pack_for(self.contact_rule_pack)
 
+    @property
+    def conduct(self) -> VisitConduct:
+        """The pack's visit conduct, with the notice period lengthened by the setting."""
+        conduct = visit_conduct(self.rule_pack)
+        if self.notice_period_hours is None:
+            return conduct
+        longer = max(conduct.notice_period, timedelta(hours=self.notice_period_hours))
+        return replace(conduct, notice_period=longer)
 
-def _minutes(moment: time) -> float:
-    return moment.hour * 60 + moment.minute + moment.second / 60
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if not self.case_api_token.get_secret_value():
+            problems.append("case_api_token is not set")
+        if self.demo_teams:
+            problems.append("demo_teams must be 0")
+        return problems

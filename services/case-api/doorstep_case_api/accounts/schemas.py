@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from doorstep_case_api.cases.schemas import CASE_SUMMARY_EXAMPLE, CaseSummary
+from doorstep_case_api.visit_terms.schemas import ReportedVisitTerms
 from doorstep_shared.money import KNOWN_CURRENCIES, fits_minor_units
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -89,6 +90,14 @@ class CustomerSnapshot(BaseModel):
     contact_preferences: ContactPreferences = Field(default_factory=ContactPreferences)
     preferred_language: str = Field(
         default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", examples=["zh-CN", "en"]
+    )
+    visit_terms: ReportedVisitTerms | None = Field(
+        default=None,
+        repr=False,
+        description="What the visit planner needs beyond the address: address kind, visit "
+        "consent, visit windows, repayment capacity. When present it replaces the stored "
+        "terms, including those operations recorded with PUT /v1/cases/{case_id}/visit-terms; "
+        "when absent the stored terms are kept.",
     )
 
     @field_validator("timezone")
@@ -174,6 +183,20 @@ class DelinquencySnapshot(BaseModel):
                         },
                         "timezone": "Asia/Shanghai",
                         "preferred_language": "zh-CN",
+                        "visit_terms": {
+                            "address_kind": "home",
+                            "visit_consent_recorded": False,
+                            "visit_windows": [
+                                {"weekday": 1, "start": "09:00", "end": "12:00"},
+                                {"weekday": 5, "start": "10:00", "end": "16:00"},
+                            ],
+                            "repayment_capacity": {
+                                "monthly_income": "8500.00",
+                                "monthly_obligations": "3200.00",
+                                "currency": "CNY",
+                                "assessed_on": "2026-11-20",
+                            },
+                        },
                     },
                     "loan": {
                         "product": "personal-loan",

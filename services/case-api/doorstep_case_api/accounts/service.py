@@ -20,6 +20,7 @@ from doorstep_case_api.cases.models import Case, StageTransition
 from doorstep_case_api.cases.progression import advance
 from doorstep_case_api.cases.repository import CaseRepository
 from doorstep_case_api.charges.service import charge_late_fee
+from doorstep_case_api.visit_terms.service import VisitTermsService
 from doorstep_shared.clock import utc_now
 from doorstep_shared.events.contracts import CaseOpened, CaseUpdated
 from doorstep_shared.money import Money
@@ -47,6 +48,11 @@ class IntakeService:
             snapshot.customer.customer_id,
             _customer_fields(snapshot.customer, now, self._personal_data),
         )
+        if snapshot.customer.visit_terms is not None:
+            # Only when reported: a snapshot without terms keeps what operations recorded.
+            await VisitTermsService(self._rules.session).record_reported(
+                customer_id, snapshot.customer.visit_terms, now
+            )
         account, created = await self._accounts.lock_or_create_account(
             account_id,
             customer_id=customer_id,

@@ -1,8 +1,10 @@
 """Which of a customer's contact fields a caller may see, by the scopes of its credential.
 
 * ``pii:read`` (a privacy-cleared person): every field.
-* ``contact:notify`` (the notifier): name, phone, e-mail and postal address; no coordinates.
-* ``contact:visit`` (the scheduler): name, postal address and coordinates; no phone or e-mail.
+* ``contact:notify`` (the notifier): name, phone, e-mail and postal address; no coordinates,
+  no visit terms.
+* ``contact:visit`` (the scheduler): name, postal address, coordinates and the visit terms
+  (with the repayment capacity the visit plan weighs); no phone or e-mail.
 * anyone else with ``cases:read``: masked values, enough to tell customers apart.
 
 Every unmasked field served is named in the audit log by the router; values never are.
@@ -19,6 +21,7 @@ from doorstep_case_api.accounts.personal_data import PersonalDataCodec
 from doorstep_case_api.audit_trail import record_personal_data_read
 from doorstep_case_api.cases.schemas import CaseContact, CaseContactAddress
 from doorstep_case_api.cases.service import CaseQueryService
+from doorstep_case_api.visit_terms.schemas import VisitTermsRead
 from doorstep_shared.security.masking import HIDDEN, mask_email, mask_name, mask_phone
 from doorstep_shared.security.principal import Principal, Scope
 
@@ -33,11 +36,13 @@ _POSTAL = frozenset(
     }
 )
 _COORDINATES = frozenset({"address.latitude", "address.longitude"})
-_ALL = frozenset({"name", "phone", "email"}) | _POSTAL | _COORDINATES
+# Served whole or not at all; the audit entry names its parts that hold something.
+_VISIT_TERMS = "visit_terms"
+_ALL = frozenset({"name", "phone", "email", _VISIT_TERMS}) | _POSTAL | _COORDINATES
 _BY_SCOPE: dict[str, frozenset[str]] = {
     Scope.PII_READ: _ALL,
     Scope.CONTACT_NOTIFY: frozenset({"name", "phone", "email"}) | _POSTAL,
-    Scope.CONTACT_VISIT: frozenset({"name"}) | _POSTAL | _COORDINATES,
+    Scope.CONTACT_VISIT: frozenset({"name", _VISIT_TERMS}) | _POSTAL | _COORDINATES,
 }
 
 
@@ -53,17 +58,35 @@ def disclose(contact: CaseContact, caller: Principal) -> Disclosure:
         return Disclosure(_masked(contact), ())
     values = _flatten(contact)
     kept = {name: value if name in allowed else None for name, value in values.items()}
-    address = {name.removeprefix("address."): v for name, v in kept.items() if "." in name}
+    address = {
+        name.removeprefix("address."): v for name, v in kept.items() if name.startswith("address.")
+    }
+    terms = contact.visit_terms if _VISIT_TERMS in allowed else None
     shown = contact.model_copy(
         update={
             "name": kept["name"] or HIDDEN,
             "phone": kept["phone"],
             "email": kept["email"],
             "address": CaseContactAddress(**address),
+            "visit_terms": terms,
         }
     )
-    disclosed = tuple(sorted(name for name, value in kept.items() if value is not None))
+    named = [name for name, value in kept.items() if value is not None]
+    disclosed = tuple(sorted([*named, *_visit_terms_disclosed(terms)]))
     return Disclosure(shown, disclosed)
+
+
+def _visit_terms_disclosed(terms: VisitTermsRead | None) -> list[str]:
+    """The parts of the terms that say something about the customer: none while the terms
+    are only the defaults (nothing reported or recorded yet)."""
+    if terms is None or terms.updated_at is None:
+        return []
+    parts = ["visit_terms.address_kind", "visit_terms.visit_consent_recorded"]
+    if terms.visit_windows:
+        parts.append("visit_terms.visit_windows")
+    if terms.repayment_capacity is not None:
+        parts.append("visit_terms.repayment_capacity")
+    return parts
 
 
 def _flatten(contact: CaseContact) -> dict[str, object]:
@@ -94,6 +117,7 @@ def _masked(contact: CaseContact) -> CaseContact:
                 latitude=None,
                 longitude=None,
             ),
+            "visit_terms": None,
             "masked": True,
         }
     )

@@ -194,9 +194,11 @@ async def lookup_cases(
     description=(
         "The customer's contact data. `pii:read` sees every field; the notifier's credential "
         "(`contact:notify`) gets name, phone, e-mail and postal address; the scheduler's "
-        "(`contact:visit`) name, postal address and coordinates; `cases:read` alone gets "
+        "(`contact:visit`) name, postal address, coordinates and `visit_terms` (address kind, "
+        "visit consent, visit windows, repayment capacity); every caller without "
+        "`contact:visit` or `pii:read` gets `visit_terms: null`. `cases:read` alone gets "
         "masked values (`masked: true`). Every unmasked field served is written to the audit "
-        "log with the caller and the `X-Purpose` header."
+        "log with the caller and the `X-Purpose` header (field names, never values)."
     ),
     responses={
         404: {"description": "No such case.", **_problem},

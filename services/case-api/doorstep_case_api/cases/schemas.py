@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from doorstep_case_api.visit_terms.schemas import VISIT_TERMS_EXAMPLE, VisitTermsRead
 from doorstep_shared.security.crypto import normalise_national_id, normalise_phone
 
 CASE_SUMMARY_EXAMPLE: dict[str, Any] = {
@@ -206,6 +207,8 @@ class CaseContact(BaseModel):
                         "refused_channels": [],
                         "cease_contact": False,
                     },
+                    "visit_terms": VISIT_TERMS_EXAMPLE,
+                    "masked": False,
                 }
             ]
         }
@@ -222,6 +225,13 @@ class CaseContact(BaseModel):
         default_factory=dict,
         description="preferred_hours, refused_channels and cease_contact, as core banking "
         "reported them.",
+    )
+    visit_terms: VisitTermsRead | None = Field(
+        default=None,
+        repr=False,
+        description="Address kind, visit consent, visit windows and repayment capacity, for "
+        "`contact:visit` (the scheduler) and `pii:read`; null for every other caller. Before "
+        "any terms were reported or recorded: the defaults, with `updated_at` null.",
     )
     masked: bool = Field(
         default=False,

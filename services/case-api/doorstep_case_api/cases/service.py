@@ -25,6 +25,7 @@ from doorstep_case_api.cases.schemas import (
     ChargesRead,
 )
 from doorstep_case_api.holds.models import Hold
+from doorstep_case_api.visit_terms.service import VisitTermsService
 from doorstep_shared.money import to_minor_digits
 
 SORTS: dict[str, CaseOrder] = {
@@ -127,6 +128,7 @@ def _parse_sort_value(field: SortField, value: object) -> object:
 class CaseQueryService:
     def __init__(self, session: AsyncSession) -> None:
         self._cases = CaseRepository(session)
+        self._visit_terms = VisitTermsService(session)
 
     async def page(
         self, where: CaseFilter, *, sort: str, cursor: str | None, limit: int
@@ -170,4 +172,5 @@ class CaseQueryService:
             timezone=customer.timezone,
             contact_preferences=customer.contact_preferences or {},
             preferred_language=customer.preferred_language,
+            visit_terms=await self._visit_terms.of_customer(customer.id),
         )

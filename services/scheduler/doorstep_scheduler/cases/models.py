@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Integer, String, Uuid, false, text
+from sqlalchemy import JSON, Boolean, Integer, Numeric, String, Uuid, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep_scheduler.db import Base
@@ -24,6 +25,15 @@ class CaseView(Base):
     days_past_due: Mapped[int] = mapped_column(Integer)
     collection_paused: Mapped[bool] = mapped_column(Boolean, server_default=false())
     holds: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[]'"))
+    vulnerable: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    total_due: Mapped[Decimal | None] = mapped_column(
+        Numeric(18, 4), doc="Arrears plus charges, in ``currency``; null before 0005."
+    )
+    currency: Mapped[str | None] = mapped_column(String(3))
+    broken_promises: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    visits_exhausted_stage: Mapped[str | None] = mapped_column(
+        String(32), doc="Stage in which every visit attempt found nobody home: no more visits."
+    )
     last_sequence: Mapped[int] = mapped_column(
         Integer, doc="Sequence of the newest case event applied; older ones are stale."
     )

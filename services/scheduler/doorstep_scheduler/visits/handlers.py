@@ -1,4 +1,8 @@
-"""Case events in, visits out: the consumer's handler, run inside the inbox transaction."""
+"""Events in, visit changes out: the consumers' handlers, run inside the inbox transaction.
+
+Two streams: case events (visits requested and cancelled) and, from the case-status topic, the
+notifier's word on each appointment notice.
+"""
 
 from __future__ import annotations
 
@@ -9,40 +13,43 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from doorstep_scheduler.cases.service import CaseViewService
-from doorstep_scheduler.planning import build_planner
-from doorstep_scheduler.planning.model import Planner
 from doorstep_scheduler.settings import SchedulerSettings
 from doorstep_scheduler.visits.events import VisitEventRecorder
-from doorstep_scheduler.visits.service import VisitPlanningService
+from doorstep_scheduler.visits.service import VisitRequestService
 from doorstep_shared.clock import utc_now
-from doorstep_shared.events.contracts import EVENT_TYPES, CaseState, EventData
+from doorstep_shared.events.contracts import (
+    EVENT_TYPES,
+    CaseState,
+    EventData,
+    VisitNoticeFailed,
+    VisitNoticeSent,
+)
 from doorstep_shared.events.envelope import EventEnvelope
 from doorstep_shared.messaging.consumer import ApplyInTransaction
 
 logger = logging.getLogger(__name__)
 
 CONSUMER_NAME = "scheduler-case-events"
+NOTICE_CONSUMER_NAME = "scheduler-visit-notices"
 # Every case event carries the case's state: a hold placed, an arrangement activated or a
-# legal decision must cancel or plan visits as surely as a stage change does.
+# legal decision must cancel or request visits as surely as a stage change does.
 HANDLED_CASE_TYPES = frozenset(
     event_type for event_type, model in EVENT_TYPES.items() if issubclass(model, CaseState)
 )
+HANDLED_NOTICE_TYPES = frozenset({VisitNoticeSent.event_type, VisitNoticeFailed.event_type})
 
 
 def build_case_event_handler(
-    settings: SchedulerSettings,
-    *,
-    planner: Planner | None = None,
-    clock: Callable[[], datetime] = utc_now,
+    settings: SchedulerSettings, *, clock: Callable[[], datetime] = utc_now
 ) -> ApplyInTransaction:
     """The handler for ``transactional_handler``: it never commits; the inbox wrapper does."""
-    chosen_planner = planner or build_planner(settings)
 
     async def apply(session: AsyncSession, envelope: EventEnvelope, data: EventData) -> None:
         if not isinstance(data, CaseState):
             return  # the consumer only passes HANDLED_CASE_TYPES; nothing else is ours
         now = clock()
-        if not await CaseViewService(session).apply(data, now):
+        view = await CaseViewService(session).apply(data, now)
+        if view is None:
             logger.info(
                 "stale case event skipped",
                 extra={
@@ -52,11 +59,20 @@ def build_case_event_handler(
                 },
             )
             return
-        visits = VisitPlanningService(
-            session,
-            planner=chosen_planner,
-            events=VisitEventRecorder(session, settings.event_source),
-        )
-        await visits.on_case_state(data, envelope.id, now)
+        events = VisitEventRecorder(session, settings.event_source)
+        await VisitRequestService(session, events).on_case_state(data, view, envelope.id, now)
+
+    return apply
+
+
+def build_notice_handler(
+    settings: SchedulerSettings, *, clock: Callable[[], datetime] = utc_now
+) -> ApplyInTransaction:
+    async def apply(session: AsyncSession, envelope: EventEnvelope, data: EventData) -> None:
+        visits = VisitRequestService(session, VisitEventRecorder(session, settings.event_source))
+        if isinstance(data, VisitNoticeSent):
+            await visits.on_notice_sent(data, settings.conduct.notice_period)
+        elif isinstance(data, VisitNoticeFailed):
+            await visits.on_notice_failed(data, clock())
 
     return apply

@@ -1,28 +1,50 @@
-"""Field visits: requested when a case enters a field-visit stage, then scheduled or unassigned."""
+"""Field visits: requested when a case enters a field-visit stage, planned onto a team's route,
+announced, checked in and closed with an outcome."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Uuid, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep_scheduler.db import Base
 from doorstep_shared.db.types import UtcDateTime
 
-VisitStatus = Literal["scheduled", "unassigned", "cancelled"]
-ACTIVE_STATUSES: tuple[VisitStatus, ...] = ("scheduled", "unassigned")
+VisitStatus = Literal["unassigned", "scheduled", "checked_in", "completed", "cancelled"]
+# A case has at most one of these at a time (unique index below).
+ACTIVE_STATUSES: tuple[VisitStatus, ...] = ("unassigned", "scheduled", "checked_in")
+# Announced to the customer: cancelling one publishes visit.cancelled.
+ANNOUNCED_STATUSES: tuple[VisitStatus, ...] = ("scheduled", "checked_in")
+NoticeStatus = Literal["pending", "sent", "failed"]
 
-_ACTIVE = text("status IN ('scheduled', 'unassigned')")
-_SCHEDULED = text("status = 'scheduled'")
+_ACTIVE = text("status IN ('unassigned', 'scheduled', 'checked_in')")
 
 
 class Visit(Base):
     __tablename__ = "visit"
     __table_args__ = (
-        CheckConstraint("status IN ('scheduled', 'unassigned', 'cancelled')", name="status"),
+        CheckConstraint(
+            "status IN ('unassigned', 'scheduled', 'checked_in', 'completed', 'cancelled')",
+            name="status",
+        ),
         # At most one active visit per case: a redelivered or concurrent event cannot add one.
         Index(
             "uq_visit_active_case",
@@ -31,17 +53,8 @@ class Visit(Base):
             postgresql_where=_ACTIVE,
             sqlite_where=_ACTIVE,
         ),
-        # One scheduled visit per collector and start time: two planners racing for the same
-        # slot make one transaction fail and retry, instead of double-booking the team.
-        # (It also serves the calendar query by collector and window.)
-        Index(
-            "uq_visit_collector_slot",
-            "collector_id",
-            "window_start",
-            unique=True,
-            postgresql_where=_SCHEDULED,
-            sqlite_where=_SCHEDULED,
-        ),
+        Index("ix_visit_team_day", "team_id", "plan_day", "route_position"),
+        Index("ix_visit_status_window", "status", "window_start"),
         Index("ix_visit_case_created", "case_id", "created_at"),
         Index("ix_visit_created", "created_at", "id"),
     )
@@ -52,10 +65,69 @@ class Visit(Base):
         String(64), doc="ce_id of the case event that requested the visit."
     )
     status: Mapped[str] = mapped_column(String(16))
-    collector_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("collector.id"))
+    attempt: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    priority: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # -- where and on what terms (from case-api's contact endpoint, scope contact:visit) -------
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    terms: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, doc="Visit terms fetched for planning: zone, language, windows, consent."
+    )
+    terms_fetched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # -- the plan -------------------------------------------------------------------------------
+    team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("team.id"))
+    plan_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    plan_day: Mapped[date | None] = mapped_column(Date, doc="The team's local working date.")
+    route_position: Mapped[int | None] = mapped_column(Integer)
+    service_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
     window_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
     window_end: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    unassigned_reason: Mapped[str | None] = mapped_column(String(200))
-    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    unassigned_code: Mapped[str | None] = mapped_column(String(40))
+    unassigned_reason: Mapped[str | None] = mapped_column(String(300))
+    # -- the appointment notice (sent by the notifier) -----------------------------------------
+    notice_event_id: Mapped[str | None] = mapped_column(
+        String(64), doc="ce_id of the visit.scheduled event the notice must announce."
+    )
+    notice_status: Mapped[str | None] = mapped_column(String(16))
+    notice_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # -- in the field -------------------------------------------------------------------------
+    checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    check_in_latitude: Mapped[float | None] = mapped_column(Float)
+    check_in_longitude: Mapped[float | None] = mapped_column(Float)
+    check_in_distance_meters: Mapped[float | None] = mapped_column(Float)
+    check_in_far: Mapped[bool | None] = mapped_column(Boolean)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    outcome_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome_notes: Mapped[str | None] = mapped_column(
+        Text, doc="Collector's notes; stay here, never on Kafka or in logs."
+    )
+    recording_ref: Mapped[str | None] = mapped_column(String(200))
+    promise_amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    promise_currency: Mapped[str | None] = mapped_column(String(3))
+    promise_date: Mapped[date | None] = mapped_column(Date)
+    # -- lifecycle --------------------------------------------------------------------------------
+    cancel_reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class VisitPlan(Base):
+    """One planning run: what it covered, what it decided, how long it took."""
+
+    __tablename__ = "visit_plan"
+    __table_args__ = (Index("ix_visit_plan_started", "started_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    trigger: Mapped[str] = mapped_column(String(40))
+    solver: Mapped[str] = mapped_column(String(60))
+    solve_seconds: Mapped[float] = mapped_column(Float)
+    planned: Mapped[int] = mapped_column(Integer, doc="Visits newly given an appointment.")
+    kept: Mapped[int] = mapped_column(Integer, doc="Appointments kept where they were.")
+    moved: Mapped[int] = mapped_column(Integer, doc="Appointments that had to move.")
+    unplanned: Mapped[int] = mapped_column(Integer)
+    travel_seconds: Mapped[int] = mapped_column(Integer)
+    unplanned_by_reason: Mapped[dict[str, int]] = mapped_column(JSON)

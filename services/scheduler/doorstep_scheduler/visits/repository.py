@@ -1,10 +1,9 @@
-"""Queries for visits and the planning calendar."""
+"""Queries for visits."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,22 +34,15 @@ class VisitRepository:
         )
         return result.scalars().all()
 
-    async def scheduled_between(
-        self, start: datetime, end: datetime
-    ) -> Sequence[tuple[uuid.UUID, datetime, datetime]]:
-        """(collector_id, window_start, window_end) of scheduled visits overlapping the period."""
+    async def lock(self, visit_id: uuid.UUID) -> Visit | None:
+        """The visit's row, locked until the transaction ends."""
         result = await self._session.execute(
-            select(Visit.collector_id, Visit.window_start, Visit.window_end).where(
-                Visit.status == "scheduled",
-                Visit.window_start < end,
-                Visit.window_end > start,
-            )
+            select(Visit)
+            .where(Visit.id == visit_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
-        return [
-            (collector_id, window_start, window_end)
-            for collector_id, window_start, window_end in result
-            if collector_id is not None and window_start is not None and window_end is not None
-        ]
+        return result.scalar_one_or_none()
 
     async def newest_first(
         self,
@@ -58,11 +50,11 @@ class VisitRepository:
         case_id: uuid.UUID | None,
         status: str | None,
         limit: int,
-        collector_id: uuid.UUID | None = None,
+        team_id: uuid.UUID | None = None,
     ) -> Sequence[Visit]:
         query = select(Visit)
-        if collector_id is not None:
-            query = query.where(Visit.collector_id == collector_id)
+        if team_id is not None:
+            query = query.where(Visit.team_id == team_id)
         if case_id is not None:
             query = query.where(Visit.case_id == case_id)
         if status is not None:

@@ -27,9 +27,11 @@ VisitReader = Annotated[Principal, require(Scope.VISITS_READ)]
     response_model=VisitList,
     summary="List visits",
     description=(
-        "Field visits, newest first, filtered by case and status. Unassigned visits carry the "
-        "reason no collector or slot was found. A collector's credential (one bound to a "
-        "team) sees only that team's visits."
+        "Field visits, newest first, filtered by case and status: the team, day, route "
+        "position and window of planned visits, the notice, check-in and outcome. Unassigned "
+        "visits carry the reason no team or slot was found. The collector's notes and the "
+        "customer's name and address are never listed. A collector's credential (one bound "
+        "to a team) sees only that team's visits."
     ),
     responses={422: {"description": "Invalid filter.", **_problem}},
 )
@@ -50,8 +52,8 @@ async def list_visits(
     "/{visit_id}",
     response_model=VisitRead,
     summary="Get a visit",
-    description="One field visit with its collector, window and, if any, why it is unassigned "
-    "or cancelled. Another team's visit is not found for a collector.",
+    description="One field visit with its team, window, notice, check-in and outcome and, if "
+    "any, why it is unassigned or cancelled. Another team's visit is not found for a collector.",
     responses={404: {"description": "No such visit (or not this team's).", **_problem}},
 )
 async def get_visit(visit_id: uuid.UUID, session: SessionDep, caller: VisitReader) -> VisitRead:

@@ -1,5 +1,6 @@
-"""Visit rules: a case whose stage calls for a field visit gets one, planned on the calendar;
-the visit is cancelled as soon as the case resolves, is put on hold, or leaves that stage.
+"""Visit requests: a case whose stage calls for a field visit gets one to plan; the visit is
+cancelled as soon as the case resolves, is put on hold, or leaves that stage; the notifier's
+word on the appointment notice decides whether the visit may go ahead.
 
 Never commits and never publishes: changes and their outbox rows join the caller's transaction.
 """
@@ -9,77 +10,73 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from doorstep_scheduler.collectors.repository import CollectorRepository
-from doorstep_scheduler.planning.model import (
-    Assignment,
-    Booking,
-    Calendar,
-    CollectorCapacity,
-    Planner,
-    TimeWindow,
-    VisitRequest,
-)
+from doorstep_scheduler.cases.models import CaseView
 from doorstep_scheduler.visits.events import VisitEventRecorder
 from doorstep_scheduler.visits.exceptions import VisitNotFoundError
-from doorstep_scheduler.visits.models import Visit
+from doorstep_scheduler.visits.models import ANNOUNCED_STATUSES, Visit
 from doorstep_scheduler.visits.repository import VisitRepository
-from doorstep_shared.events.contracts import CaseResolved, CaseState
+from doorstep_shared.events.contracts import (
+    CaseResolved,
+    CaseState,
+    VisitNoticeFailed,
+    VisitNoticeSent,
+)
 
 logger = logging.getLogger(__name__)
 
 # Ladder treatments (case-api's policy) this service acts on.
 FIELD_VISIT = "field_visit"
 LEGAL_REVIEW = "legal_review"
+AWAITING_PLAN = "awaiting_plan"
 
 
-class VisitPlanningService:
-    def __init__(
-        self,
-        session: AsyncSession,
-        *,
-        planner: Planner,
-        events: VisitEventRecorder,
-    ) -> None:
+class VisitRequestService:
+    def __init__(self, session: AsyncSession, events: VisitEventRecorder) -> None:
         self._visits = VisitRepository(session)
-        self._collectors = CollectorRepository(session)
-        self._planner = planner
         self._events = events
 
-    async def on_case_state(self, state: CaseState, trigger_event_id: str, now: datetime) -> None:
-        """React to a case's new state (the caller has already dropped stale events).
+    async def on_case_state(
+        self, state: CaseState, view: CaseView, trigger_event_id: str, now: datetime
+    ) -> bool:
+        """React to a case's new state (stale events are already dropped). True when the
+        planner has something new to do.
 
         Every case event carries the whole state, so whichever event shows a hold, a pause or
         another stage cancels the visit at once, and whichever shows the case back in a
-        field-visit stage, open and unpaused, plans one.
+        field-visit stage, open and unpaused, requests one.
         """
         reason = no_visit_reason(state)
+        if reason is None and view.visits_exhausted_stage == state.stage:
+            reason = "every visit attempt of this stage found nobody home"
         if reason is not None:
-            await self.cancel_active(state.case_id, reason, now)
-            return
-        active = await self._visits.active_for_case(state.case_id)
-        if active and active[0].status == "scheduled":
-            return
-        if active:
-            visit = active[0]  # unassigned earlier: collectors or bookings may have changed
-        else:
-            visit = Visit(
+            return bool(await self.cancel_active(state.case_id, reason, now))
+        if await self._visits.active_for_case(state.case_id):
+            return False  # already requested or planned: the planner keeps it where it is
+        self._visits.add(
+            Visit(
                 id=uuid.uuid4(),
                 case_id=state.case_id,
                 trigger_event_id=trigger_event_id,
                 status="unassigned",
+                attempt=1,
+                priority=0,
+                unassigned_code=AWAITING_PLAN,
+                unassigned_reason="waiting for the next planning run",
                 created_at=now,
             )
-            self._visits.add(visit)
-        await self._plan(visit, VisitRequest(state.case_id, state.days_past_due, now))
+        )
+        await self._visits.flush()  # the one-active-visit index speaks inside this handler
+        logger.info("visit requested", extra={"case_id": str(state.case_id)})
+        return True
 
     async def cancel_active(self, case_id: uuid.UUID, reason: str, now: datetime) -> list[Visit]:
         cancelled = []
         for visit in await self._visits.active_for_case(case_id):
-            was_announced = visit.status == "scheduled"
+            was_announced = visit.status in ANNOUNCED_STATUSES
             visit.status = "cancelled"
             visit.cancel_reason = reason
             visit.cancelled_at = now
@@ -93,50 +90,63 @@ class VisitPlanningService:
             )
         return cancelled
 
-    async def _plan(self, visit: Visit, request: VisitRequest) -> None:
-        calendar = await self._calendar(self._planner.search_window(request))
-        result = self._planner.plan_slot(request, calendar)
-        if isinstance(result, Assignment):
-            visit.status = "scheduled"
-            visit.collector_id = result.collector_id
-            visit.window_start = result.window.start
-            visit.window_end = result.window.end
-            visit.unassigned_reason = None
-            await self._visits.flush()  # unique indexes speak before the event is staged
-            await self._events.scheduled(visit)
-            logger.info(
-                "visit scheduled",
-                extra={
-                    "visit_id": str(visit.id),
-                    "case_id": str(visit.case_id),
-                    "collector_id": str(result.collector_id),
-                },
-            )
-            return
-        visit.status = "unassigned"
-        visit.unassigned_reason = result.reason
-        await self._visits.flush()
-        logger.warning(
-            "visit left unassigned",
-            extra={
-                "visit_id": str(visit.id),
-                "case_id": str(visit.case_id),
-                "reason": result.reason,
-            },
-        )
+    async def on_notice_sent(self, notice: VisitNoticeSent, notice_period: timedelta) -> bool:
+        """Record that the customer was told; True when the visit must move because the notice
+        went out too late for its window (e.g. held back overnight by the contact rules)."""
+        visit = await self._announced(notice.visit_id, notice.trigger_event_id)
+        if visit is None:
+            return False
+        visit.notice_sent_at = notice.sent_at
+        if visit.window_start is not None and visit.window_start < notice.sent_at + notice_period:
+            visit.notice_status = "late"
+            logger.warning("appointment notice too late: visit to move", extra=_ids(visit))
+            return True
+        visit.notice_status = "sent"
+        return False
 
-    async def _calendar(self, period: TimeWindow) -> Calendar:
-        collectors = await self._collectors.active()
-        bookings = await self._visits.scheduled_between(period.start, period.end)
-        return Calendar(
-            collectors=tuple(
-                CollectorCapacity(c.id, c.name, c.max_visits_per_day) for c in collectors
-            ),
-            bookings=tuple(
-                Booking(collector_id, TimeWindow(start, end))
-                for collector_id, start, end in bookings
-            ),
+    async def on_notice_failed(self, notice: VisitNoticeFailed, now: datetime) -> bool:
+        """The customer could not be told: this appointment must not go ahead. The visit is
+        withdrawn and left for operations (another notice would fail the same way)."""
+        visit = await self._announced(notice.visit_id, notice.trigger_event_id)
+        if visit is None:
+            return False
+        visit.notice_status = "failed"
+        visit.status = "cancelled"
+        visit.cancel_reason = "appointment notice could not be sent"
+        visit.cancelled_at = now
+        await self._visits.flush()
+        await self._events.cancelled(visit)
+        self._visits.add(
+            Visit(
+                id=uuid.uuid4(),
+                case_id=visit.case_id,
+                trigger_event_id=visit.trigger_event_id,
+                status="unassigned",
+                attempt=visit.attempt,
+                priority=visit.priority,
+                latitude=visit.latitude,
+                longitude=visit.longitude,
+                terms=visit.terms,
+                terms_fetched_at=visit.terms_fetched_at,
+                unassigned_code="notice_failed",
+                unassigned_reason=f"appointment notice failed: {notice.reason}"[:300],
+                created_at=now,
+            )
         )
+        await self._visits.flush()
+        logger.warning("appointment notice failed: visit withdrawn", extra=_ids(visit))
+        return False
+
+    async def _announced(self, visit_id: uuid.UUID, trigger_event_id: str) -> Visit | None:
+        visit = await self._visits.lock(visit_id)
+        # A notice of an older appointment (the visit has moved since) changes nothing.
+        if (
+            visit is None
+            or visit.status != "scheduled"
+            or visit.notice_event_id != trigger_event_id
+        ):
+            return None
+        return visit
 
 
 def no_visit_reason(state: CaseState) -> str | None:
@@ -156,6 +166,10 @@ def no_visit_reason(state: CaseState) -> str | None:
     return None
 
 
+def _ids(visit: Visit) -> dict[str, str]:
+    return {"visit_id": str(visit.id), "case_id": str(visit.case_id)}
+
+
 class VisitQueryService:
     def __init__(self, session: AsyncSession) -> None:
         self._visits = VisitRepository(session)
@@ -163,7 +177,7 @@ class VisitQueryService:
     async def get(self, visit_id: uuid.UUID, *, team_id: uuid.UUID | None = None) -> Visit:
         """``team_id`` (a collector's own team) hides every other team's visit as not found."""
         visit = await self._visits.get(visit_id)
-        if visit is None or (team_id is not None and visit.collector_id != team_id):
+        if visit is None or (team_id is not None and visit.team_id != team_id):
             raise VisitNotFoundError(f"no visit {visit_id}")
         return visit
 
@@ -176,5 +190,5 @@ class VisitQueryService:
         team_id: uuid.UUID | None = None,
     ) -> Sequence[Visit]:
         return await self._visits.newest_first(
-            case_id=case_id, status=status, limit=limit, collector_id=team_id
+            case_id=case_id, status=status, limit=limit, team_id=team_id
         )

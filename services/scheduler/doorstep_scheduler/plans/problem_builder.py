@@ -1,0 +1,172 @@
+"""From stored visits to the planner's problem: which appointments are kept, which visits are
+to place and in which lawful windows, and which cannot be planned at all and why."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from doorstep_scheduler.cases.models import CaseView
+from doorstep_scheduler.planning.problem import (
+    GeoPoint,
+    PinnedVisit,
+    TeamDay,
+    TimeWindow,
+    Unplanned,
+    VisitDemand,
+)
+from doorstep_scheduler.planning.windows import lawful_visit_windows
+from doorstep_scheduler.plans.priority import visit_priority
+from doorstep_scheduler.visit_terms.terms import SENSITIVE_PLACES, read_terms
+from doorstep_scheduler.visits.models import Visit
+from doorstep_shared.contact_rules import RulePack, VisitConduct
+
+
+@dataclass(frozen=True, slots=True)
+class PlanningRules:
+    pack: RulePack
+    conduct: VisitConduct
+    service: timedelta
+    min_days_between_visits: int
+
+
+@dataclass
+class Sorted:
+    pinned: list[PinnedVisit] = field(default_factory=list)
+    demands: list[VisitDemand] = field(default_factory=list)
+    blocked: list[Unplanned] = field(default_factory=list)
+    moving: set[uuid.UUID] = field(default_factory=set)  # announced, must get a new time
+    priorities: dict[uuid.UUID, int] = field(default_factory=dict)
+
+
+def sort_visits(
+    visits: list[Visit],
+    *,
+    cases: dict[uuid.UUID, CaseView],
+    last_visited: dict[uuid.UUID, datetime],
+    team_days: list[TeamDay],
+    days: tuple[date, ...],
+    rules: PlanningRules,
+    now: datetime,
+) -> Sorted:
+    out = Sorted()
+    working = {td.key for td in team_days}
+    for visit in visits:
+        if visit.status == "scheduled":
+            pinned = _pinned(visit, working, rules.service)
+            if pinned is not None:
+                out.pinned.append(pinned)
+                continue
+            out.moving.add(visit.id)
+        blocked = _blocked(visit, cases.get(visit.case_id), rules)
+        if blocked is not None:
+            out.blocked.append(blocked)
+            continue
+        demand = _demand(visit, cases[visit.case_id], last_visited, days, rules, now)
+        out.priorities[visit.id] = demand.priority
+        out.demands.append(demand)
+    return out
+
+
+def _pinned(
+    visit: Visit, working: set[tuple[uuid.UUID, date]], service: timedelta
+) -> PinnedVisit | None:
+    """The appointment as the customer knows it, unless it can no longer be kept: its notice
+    came too late or failed, or its team-day is gone (sickness, the team made inactive)."""
+    if (
+        visit.notice_status in ("late", "failed")
+        or visit.team_id is None
+        or visit.plan_day is None
+        or visit.window_start is None
+        or visit.window_end is None
+        or visit.latitude is None
+        or visit.longitude is None
+        or (visit.team_id, visit.plan_day) not in working
+    ):
+        return None
+    return PinnedVisit(
+        visit_id=visit.id,
+        case_id=visit.case_id,
+        team_id=visit.team_id,
+        day=visit.plan_day,
+        window=TimeWindow(visit.window_start, visit.window_end),
+        location=GeoPoint(visit.latitude, visit.longitude),
+        service=service,
+    )
+
+
+def _blocked(visit: Visit, case: CaseView | None, rules: PlanningRules) -> Unplanned | None:
+    def why(code: str, reason: str) -> Unplanned:
+        return Unplanned(visit.id, visit.case_id, code, reason)
+
+    if case is None:
+        return why("case_unknown", "the case's state has not reached the scheduler yet")
+    if visit.terms is None:
+        return why(
+            visit.unassigned_code
+            if visit.unassigned_code == "visit_data_unavailable"
+            else "visit_data_pending",
+            visit.unassigned_reason
+            if visit.unassigned_code == "visit_data_unavailable" and visit.unassigned_reason
+            else "the visit address and terms have not been fetched from case-api yet",
+        )
+    if visit.latitude is None or visit.longitude is None:
+        return why("no_coordinates", "the visit address has no coordinates to route to")
+    terms = read_terms(visit.terms)
+    if (
+        rules.conduct.consent_for_sensitive_places
+        and terms.address_kind in SENSITIVE_PLACES
+        and not terms.consent_recorded
+    ):
+        return why(
+            "consent_required",
+            f"the address is a {terms.address_kind.replace('_', ' ')}: a visit there needs "
+            "the customer's recorded consent",
+        )
+    if rules.conduct.consent_for_vulnerable and case.vulnerable and not terms.consent_recorded:
+        return why(
+            "consent_required",
+            "the customer is flagged vulnerable: a visit needs their recorded consent",
+        )
+    return None
+
+
+def _demand(
+    visit: Visit,
+    case: CaseView,
+    last_visited: dict[uuid.UUID, datetime],
+    days: tuple[date, ...],
+    rules: PlanningRules,
+    now: datetime,
+) -> VisitDemand:
+    # _blocked has ruled out visits without terms or coordinates.
+    assert visit.terms is not None
+    assert visit.latitude is not None
+    assert visit.longitude is not None
+    terms = read_terms(visit.terms)
+    earliest = now + rules.conduct.notice_period
+    last = last_visited.get(visit.case_id)
+    if last is not None:
+        earliest = max(earliest, last + timedelta(days=rules.min_days_between_visits))
+    windows = lawful_visit_windows(
+        rules.pack, ZoneInfo(terms.timezone), days, terms.windows, earliest, rules.service
+    )
+    return VisitDemand(
+        visit_id=visit.id,
+        case_id=visit.case_id,
+        location=GeoPoint(visit.latitude, visit.longitude),
+        service=rules.service,
+        priority=visit_priority(
+            days_past_due=case.days_past_due,
+            total_due=case.total_due,
+            broken_promises=case.broken_promises,
+            capacity=terms.capacity,
+            attempt=visit.attempt,
+        ),
+        language=terms.language,
+        windows=windows.windows,
+        no_window_reason=windows.reason,
+        no_window_reason_code=windows.reason_code,
+    )
