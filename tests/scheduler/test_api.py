@@ -132,3 +132,21 @@ async def test_health_and_documented_routes(client: httpx.AsyncClient) -> None:
             operation = spec["paths"][path][method]
             assert operation["summary"]
             assert operation["description"]
+
+
+async def test_replanning_answers_with_the_waiting_visit_or_a_problem(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    case_id = uuid.uuid4()
+    await apply_case_events(app, opened(case_id, days_past_due=35))
+    [waiting] = (await client.get("/v1/visits", params={"case_id": str(case_id)})).json()["items"]
+    again = await client.post(f"/v1/visits/{waiting['id']}/replan")
+    assert again.status_code == 200, again.text
+    assert again.json()["unassigned_reason"] == "re-planning requested by operations"
+    missing = await client.post(f"/v1/visits/{uuid.uuid4()}/replan")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    await apply_case_events(app, resolved(case_id, 2))
+    cancelled = await client.post(f"/v1/visits/{waiting['id']}/replan")
+    assert cancelled.status_code == 409
+    assert cancelled.json()["type"].endswith("/visit-state-conflict")

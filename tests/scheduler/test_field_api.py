@@ -17,13 +17,16 @@ from sqlalchemy import select
 
 from doorstep_scheduler.cases.models import CaseView
 from doorstep_scheduler.cli import MIGRATIONS
-from doorstep_scheduler.db import outbox_table
+from doorstep_scheduler.db import inbox_table, outbox_table
 from doorstep_scheduler.main import create_app
 from doorstep_scheduler.settings import SchedulerSettings
 from doorstep_scheduler.teams.models import Team
+from doorstep_scheduler.visits.handlers import CONSUMER_NAME, build_case_event_handler
 from doorstep_scheduler.visits.models import Visit
 from doorstep_shared.clock import utc_now
+from doorstep_shared.messaging.consumer import transactional_handler
 from doorstep_shared.security.principal import Scope
+from tests.scheduler.case_events import deliver, resolved
 from tests.support.apps import app_client, bearer, issue_key, migrate
 
 ZONE = "Asia/Shanghai"
@@ -584,3 +587,40 @@ async def test_visit_reads_never_show_notes_or_terms(
     for text in (listed.text, one.text):
         for personal in (NOTES, NAME, STREET):
             assert personal not in text
+
+
+async def test_a_case_cured_while_the_team_is_at_the_door_keeps_the_visit_to_close(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    visit = await checked_in(app, client)
+    handle = transactional_handler(
+        app.state.sessionmaker,
+        inbox_table,
+        CONSUMER_NAME,
+        build_case_event_handler(app.state.settings),
+    )
+    # The customer pays at the door: case-api resolves the case while the team is there.
+    await deliver(handle, resolved(visit.case_id, sequence=5))
+
+    [kept] = await visits_of_case(app, visit.case_id)
+    assert kept.status == "checked_in"
+    paid = await client.post(f"/v1/visits/{visit.id}/outcome", json={"outcome": "paid"})
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["status"] == "completed"
+
+
+async def test_nobody_home_on_a_case_that_no_longer_calls_for_a_visit_ends_there(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    visit = await checked_in(app, client)
+    async with app.state.sessionmaker() as session, session.begin():
+        view = await session.get(CaseView, visit.case_id)
+        assert view is not None
+        view.holds = ["dispute"]
+        view.collection_paused = True
+
+    response = await client.post(f"/v1/visits/{visit.id}/outcome", json={"outcome": "not_home"})
+
+    assert response.status_code == 200
+    [only] = await visits_of_case(app, visit.case_id)
+    assert only.status == "completed"

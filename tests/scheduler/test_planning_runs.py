@@ -7,12 +7,15 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from doorstep_scheduler.planning.solver import PyVrpPlanner
 from doorstep_scheduler.planning.travel import HaversineTravel
 from doorstep_scheduler.plans.service import PlanningService
+from doorstep_scheduler.visits.field_exceptions import VisitStateConflictError
 from doorstep_scheduler.visits.models import Visit, VisitPlan
+from doorstep_scheduler.visits.service import VisitReplanService
 from doorstep_shared.contact_rules import Channel, ContactAttempt, decide, pack_for
 from doorstep_shared.events.contracts import VisitNoticeFailed, VisitNoticeSent, to_envelope
 from tests.scheduler.case_events import deliver, opened, resolved
@@ -237,6 +240,7 @@ async def test_a_cure_arriving_mid_plan_wins_over_the_plan(scheduler_db: Schedul
     async with scheduler_db.sessionmaker() as session, session.begin():
         plan = await PlanningService(session, settings).apply(prepared, result, "test", clock())
 
+    assert plan is not None
     assert plan.planned == 0
     (visit,) = await visits_of(scheduler_db, case_id)
     assert visit.status == "cancelled"
@@ -338,3 +342,56 @@ async def test_the_plan_log_counts_what_each_run_did(scheduler_db: SchedulerDb) 
     assert plan.solver.startswith("pyvrp")
     waiting = await active_visit(scheduler_db, missing)
     assert "case-api has no contact data" in str(waiting.unassigned_reason)
+
+
+async def test_operations_put_a_waiting_visit_back_in_line_after_fixing_the_cause(
+    scheduler_db: SchedulerDb,
+) -> None:
+    clock, book = Clock(), VisitDataBook()
+    await add_team(scheduler_db, "North")
+    case_id = await request(scheduler_db, clock, book, address_kind="workplace")
+    run = worker(scheduler_db, settings_for(scheduler_db), book, clock)
+    await run.run_once("test")
+    waiting = await active_visit(scheduler_db, case_id)
+    assert waiting.unassigned_code == "consent_required"
+
+    book.add(case_id, address_kind="workplace", consent=True)  # consent recorded in case-api
+    await run.run_once("test")  # terms are not re-read before they are old: still waiting
+    assert (await active_visit(scheduler_db, case_id)).unassigned_code == "consent_required"
+
+    async with scheduler_db.sessionmaker() as session, session.begin():
+        await VisitReplanService(session).replan(waiting.id)
+    await run.run_once("test")
+    assert (await active_visit(scheduler_db, case_id)).status == "scheduled"
+    async with scheduler_db.sessionmaker() as session, session.begin():
+        with pytest.raises(VisitStateConflictError):
+            await VisitReplanService(session).replan(waiting.id)
+
+
+async def test_a_plan_computed_beside_another_replicas_is_not_applied_over_it(
+    scheduler_db: SchedulerDb,
+) -> None:
+    clock, book = Clock(), VisitDataBook()
+    settings = settings_for(scheduler_db)
+    await add_team(scheduler_db, "North", max_visits_per_day=1)
+    first = await request(scheduler_db, clock, book)
+    run = worker(scheduler_db, settings, book, clock)
+    await run._refresh_visit_data()
+    planner = PyVrpPlanner(HaversineTravel(25.0), time_budget_seconds=1.0)
+    # Two replicas read the same state and solve it independently.
+    prepared = []
+    for _ in range(2):
+        async with scheduler_db.sessionmaker() as session, session.begin():
+            prepared.append(await PlanningService(session, settings).prepare(clock()))
+    answers = [planner.plan(p.problem) for p in prepared]
+    clock.now += timedelta(seconds=5)
+    async with scheduler_db.sessionmaker() as session, session.begin():
+        won = await PlanningService(session, settings).apply(prepared[0], answers[0], "a", clock())
+    async with scheduler_db.sessionmaker() as session, session.begin():
+        lost = await PlanningService(session, settings).apply(prepared[1], answers[1], "b", clock())
+
+    assert won is not None
+    assert won.planned == 1
+    assert lost is None
+    assert len(await outbox(scheduler_db, "doorstep.visit.scheduled.v1")) == 1
+    assert (await active_visit(scheduler_db, first)).plan_id == won.id

@@ -85,6 +85,7 @@ EXPECTED: dict[tuple[str, str, str], tuple[str, set[str] | frozenset[str]]] = {
     ("scheduler", "POST", "/v1/visits/{visit_id}/check-in"): ("all", {A.VISITS_WRITE}),
     ("scheduler", "POST", "/v1/visits/{visit_id}/outcome"): ("all", {A.VISITS_WRITE}),
     # Staff rosters: any visits:read credential (a collector's too) reads; admin manages.
+    ("scheduler", "POST", "/v1/visits/{visit_id}/replan"): ("all", {A.ADMIN}),
     ("scheduler", "GET", "/v1/plans"): ("all", {A.VISITS_READ}),
     ("scheduler", "POST", "/v1/plans"): ("all", {A.ADMIN}),
     ("scheduler", "GET", "/v1/teams"): ("all", {A.VISITS_READ}),

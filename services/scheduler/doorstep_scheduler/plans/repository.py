@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from doorstep_scheduler.cases.models import CaseView
@@ -14,6 +14,8 @@ from doorstep_scheduler.visits.models import Visit, VisitPlan
 
 # Left for operations: planning them again would fail the same way.
 NOT_REPLANNED = ("notice_failed",)
+# The advisory lock that serialises applying plans ("DSPL" as an integer).
+_KEY = 0x4453504C
 
 
 class PlanningRepository:
@@ -81,6 +83,19 @@ class PlanningRepository:
             .execution_options(populate_existing=True)
         )
         return {visit.id: visit for visit in result.scalars()}
+
+    async def take_apply_turn(self) -> None:
+        """One planner applies at a time across replicas (PostgreSQL: a transaction-scoped
+        advisory lock; SQLite serialises writers by itself)."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            await self._session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _KEY})
+
+    async def applied_since(self, moment: datetime) -> int:
+        """Plans applied after ``moment``: another run's answer this one did not see."""
+        result = await self._session.execute(
+            select(func.count()).select_from(VisitPlan).where(VisitPlan.finished_at > moment)
+        )
+        return int(result.scalar_one())
 
     def add(self, item: Visit | VisitPlan) -> None:
         self._session.add(item)

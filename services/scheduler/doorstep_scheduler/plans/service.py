@@ -103,7 +103,13 @@ class PlanningService:
 
     async def apply(
         self, prepared: PreparedPlan, result: PlanResult, trigger: str, now: datetime
-    ) -> VisitPlan:
+    ) -> VisitPlan | None:
+        """Store the plan; None when another run (another replica) applied one since this one
+        read the visits: its capacity and appointments were not seen, so this answer is void."""
+        await self._plans.take_apply_turn()
+        if await self._plans.applied_since(prepared.started_at):
+            logger.info("visit plan superseded", extra={"plan_id": str(prepared.plan_id)})
+            return None
         visits = await self._plans.lock(prepared.seen)
         counts: Counter[str] = Counter()
         unplanned_by_reason: Counter[str] = Counter()

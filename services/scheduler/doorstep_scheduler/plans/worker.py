@@ -30,6 +30,8 @@ _DATA_MAX_AGE = timedelta(hours=12)
 _DATA_BATCH = 500
 # A burst of case events wakes the planner many times; one run after the burst is enough.
 _DEBOUNCE_SECONDS = 1.0
+# Runs that lost the race to apply (another replica) plan again on the fresh state.
+_ATTEMPTS = 3
 
 
 class PlanningWorker:
@@ -55,17 +57,23 @@ class PlanningWorker:
         """One full run; None when there was nothing to plan."""
         async with self._running:
             await self._refresh_visit_data()
-            async with self._sessionmaker() as session, session.begin():
-                prepared = await PlanningService(session, self._settings).prepare(self._clock())
-            if prepared.is_empty:
-                return None
-            result = await asyncio.to_thread(self._planner.plan, prepared.problem)
-            async with self._sessionmaker() as session, session.begin():
-                plan = await PlanningService(session, self._settings).apply(
-                    prepared, result, trigger, self._clock()
-                )
-            self._after_commit()
-            return plan
+            for _ in range(_ATTEMPTS):
+                async with self._sessionmaker() as session, session.begin():
+                    service = PlanningService(session, self._settings)
+                    prepared = await service.prepare(self._clock())
+                if prepared.is_empty:
+                    return None
+                result = await asyncio.to_thread(self._planner.plan, prepared.problem)
+                async with self._sessionmaker() as session, session.begin():
+                    plan = await PlanningService(session, self._settings).apply(
+                        prepared, result, trigger, self._clock()
+                    )
+                self._after_commit()
+                if plan is not None:
+                    return plan
+                # Another replica applied a plan meanwhile: plan again on top of it.
+            logger.warning("planning run superseded repeatedly; the next run tries again")
+            return None
 
     async def run_forever(self, wakeup: asyncio.Event) -> None:
         interval = self._settings.planning_interval_seconds

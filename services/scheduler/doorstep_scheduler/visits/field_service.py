@@ -39,7 +39,7 @@ from doorstep_scheduler.visits.field_repository import FieldVisitRepository
 from doorstep_scheduler.visits.field_terms import field_terms
 from doorstep_scheduler.visits.models import Visit
 from doorstep_scheduler.visits.repository import VisitRepository
-from doorstep_scheduler.visits.service import AWAITING_PLAN
+from doorstep_scheduler.visits.service import AWAITING_PLAN, still_calls_for_a_visit
 
 logger = logging.getLogger(__name__)
 
@@ -219,6 +219,8 @@ class FieldVisitService:
         self, visit: Visit, case: CaseView | None, now: datetime
     ) -> Visit | None:
         limit = self._settings.max_visit_attempts
+        if not still_calls_for_a_visit(case):
+            return None  # cured, on hold or moved on meanwhile: no re-visit
         if visit.attempt < limit:
             attempt = visit.attempt + 1
             revisit = Visit(

@@ -1,16 +1,17 @@
-"""Visit reads for operations."""
+"""Visits for operations: read them, and put a waiting one back in line."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from doorstep_scheduler.dependencies import SessionDep
+from doorstep_scheduler.plans.wakeup import wake_planner
 from doorstep_scheduler.visits.models import VisitStatus
 from doorstep_scheduler.visits.schemas import VisitList, VisitRead
-from doorstep_scheduler.visits.service import VisitQueryService
+from doorstep_scheduler.visits.service import VisitQueryService, VisitReplanService
 from doorstep_shared.errors import PROBLEM_JSON
 from doorstep_shared.security.guard import require
 from doorstep_shared.security.principal import Principal, Scope
@@ -59,3 +60,26 @@ async def list_visits(
 async def get_visit(visit_id: uuid.UUID, session: SessionDep, caller: VisitReader) -> VisitRead:
     found = await VisitQueryService(session).get(visit_id, team_id=caller.team_id)
     return VisitRead.model_validate(found)
+
+
+@router.post(
+    "/{visit_id}/replan",
+    dependencies=[require(Scope.ADMIN)],
+    response_model=VisitRead,
+    summary="Re-plan a waiting visit",
+    description=(
+        "Puts a visit that waits for a plan (status `unassigned`, e.g. `notice_failed` or "
+        "`consent_required`) back in line: its address and terms are fetched from case-api "
+        "again and the planner runs soon. For use after the cause was fixed."
+    ),
+    responses={
+        404: {"description": "No such visit.", **_problem},
+        409: {"description": "The visit is not waiting for a plan.", **_problem},
+    },
+)
+async def replan_visit(visit_id: uuid.UUID, request: Request, session: SessionDep) -> VisitRead:
+    visit = await VisitReplanService(session).replan(visit_id)
+    answer = VisitRead.model_validate(visit)
+    await session.commit()
+    wake_planner(request.app)
+    return answer

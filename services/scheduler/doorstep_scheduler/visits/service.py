@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from doorstep_scheduler.cases.models import CaseView
 from doorstep_scheduler.visits.events import VisitEventRecorder
 from doorstep_scheduler.visits.exceptions import VisitNotFoundError
+from doorstep_scheduler.visits.field_exceptions import VisitStateConflictError
 from doorstep_scheduler.visits.models import ANNOUNCED_STATUSES, Visit
 from doorstep_scheduler.visits.repository import VisitRepository
 from doorstep_shared.events.contracts import (
@@ -76,6 +77,11 @@ class VisitRequestService:
     async def cancel_active(self, case_id: uuid.UUID, reason: str, now: datetime) -> list[Visit]:
         cancelled = []
         for visit in await self._visits.active_for_case(case_id):
+            if visit.status == "checked_in":
+                # The team is at the door: the outcome they record (paid, dispute...) closes
+                # it, and no re-visit follows while the case no longer calls for one.
+                logger.info("visit in progress kept", extra=_ids(visit))
+                continue
             was_announced = visit.status in ANNOUNCED_STATUSES
             visit.status = "cancelled"
             visit.cancel_reason = reason
@@ -166,8 +172,40 @@ def no_visit_reason(state: CaseState) -> str | None:
     return None
 
 
+def still_calls_for_a_visit(view: CaseView | None) -> bool:
+    """The case's stored state still asks for a field visit (open, unpaused, field stage)."""
+    return (
+        view is not None
+        and view.status == "open"
+        and not view.collection_paused
+        and not view.holds
+        and view.treatment == FIELD_VISIT
+    )
+
+
 def _ids(visit: Visit) -> dict[str, str]:
     return {"visit_id": str(visit.id), "case_id": str(visit.case_id)}
+
+
+class VisitReplanService:
+    def __init__(self, session: AsyncSession) -> None:
+        self._visits = VisitRepository(session)
+
+    async def replan(self, visit_id: uuid.UUID) -> Visit:
+        """Put a waiting visit back in line with fresh data from case-api (after operations
+        recorded consent, fixed an address or a channel)."""
+        visit = await self._visits.lock(visit_id)
+        if visit is None:
+            raise VisitNotFoundError(f"no visit {visit_id}")
+        if visit.status != "unassigned":
+            raise VisitStateConflictError(
+                f"only a visit waiting for a plan can be re-planned; this one is {visit.status}."
+            )
+        visit.terms_fetched_at = None
+        visit.unassigned_code = AWAITING_PLAN
+        visit.unassigned_reason = "re-planning requested by operations"
+        await self._visits.flush()
+        return visit
 
 
 class VisitQueryService:
