@@ -94,7 +94,7 @@ def generate(visits: int, teams: int, days: int, seed: int) -> Instance:
     members: list[CollectorProfile] = []
     for j in range(teams):
         city = j % len(CITIES) if j < len(CITIES) else _pick(rng, [c[3] for c in CITIES])
-        name, lat, lon, _, spread, zone = CITIES[city]
+        name, lat, lon, _, spread, zone_name = CITIES[city]
         roll = rng.random()
         spoken = [{"en"}, {"zh"}] if roll < 0.35 else [{"en"}, {"en"}] if roll < 0.85 else [{"zh"}]
         team = TeamProfile(
@@ -113,7 +113,7 @@ def generate(visits: int, teams: int, days: int, seed: int) -> Instance:
                 CollectorProfile(
                     collector_id=_uuid(rng),
                     team_id=team.team_id,
-                    timezone=zone,
+                    timezone=zone_name,
                     work_start=start,
                     work_end=end,
                     working_weekdays=frozenset(range(5)),

@@ -4,7 +4,7 @@ plans them, the answer is stored and announced — on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -395,3 +395,75 @@ async def test_a_plan_computed_beside_another_replicas_is_not_applied_over_it(
     assert lost is None
     assert len(await outbox(scheduler_db, "doorstep.visit.scheduled.v1")) == 1
     assert (await active_visit(scheduler_db, first)).plan_id == won.id
+
+
+async def test_when_teams_are_short_the_latest_case_is_visited_first(
+    scheduler_db: SchedulerDb,
+) -> None:
+    clock, book = Clock(), VisitDataBook()
+    await add_team(scheduler_db, "North", max_visits_per_day=1)
+    handle = case_handler(scheduler_db, settings_for(scheduler_db), clock)
+    lighter, later = uuid.uuid4(), uuid.uuid4()
+    for case_id, dpd in ((lighter, 35), (later, 85)):
+        book.add(case_id)
+        await deliver(handle, opened(case_id, days_past_due=dpd))
+    # Monday to Wednesday; the notice period leaves only Wednesday: room for one visit.
+    settings = settings_for(scheduler_db, planning_days=3)
+
+    plan = await worker(scheduler_db, settings, book, clock).run_once("test")
+
+    assert plan is not None
+    assert plan.unplanned_by_reason == {"capacity": 1}
+    assert (await active_visit(scheduler_db, later)).status == "scheduled"
+    waiting = await active_visit(scheduler_db, lighter)
+    assert waiting.unassigned_code == "capacity"
+    assert waiting.priority < (await active_visit(scheduler_db, later)).priority
+
+
+async def test_the_notice_period_runs_from_when_the_notice_can_lawfully_go(
+    scheduler_db: SchedulerDb,
+) -> None:
+    # 03:00 in London: the notice waits for 08:00, so the visit is 48 h after that at least.
+    clock, book = Clock(datetime(2026, 12, 7, 3, 0, tzinfo=UTC)), VisitDataBook()
+    await add_team(scheduler_db, "North", hours=(time(7), time(21)))
+    case_id = await request(scheduler_db, clock, book)
+    await worker(scheduler_db, settings_for(scheduler_db), book, clock).run_once("test")
+    visit = await active_visit(scheduler_db, case_id)
+    assert visit.window_start is not None
+    assert visit.window_start >= datetime(2026, 12, 9, 8, 0, tzinfo=UTC)
+    assert visit.window_start.minute % 15 == 0
+    assert visit.window_start.second == 0
+
+
+async def test_a_notice_refused_as_too_late_moves_the_visit_instead_of_dropping_it(
+    scheduler_db: SchedulerDb,
+) -> None:
+    clock, book = Clock(), VisitDataBook()
+    settings = settings_for(scheduler_db)
+    await add_team(scheduler_db, "North")
+    case_id = await request(scheduler_db, clock, book)
+    await worker(scheduler_db, settings, book, clock).run_once("test")
+    planned = await active_visit(scheduler_db, case_id)
+    assert planned.window_start is not None
+    assert planned.notice_event_id is not None
+    refused = VisitNoticeFailed(
+        case_id=case_id,
+        visit_id=planned.id,
+        notification_id=uuid.uuid4(),
+        channel="sms",
+        trigger_event_id=planned.notice_event_id,
+        reason="too late for the 48 h notice period",
+        failed_at=planned.window_start - timedelta(hours=40),
+    )
+    await deliver(
+        notice_handler(scheduler_db, settings, clock), to_envelope(refused, "urn:doorstep:notifier")
+    )
+    assert (await active_visit(scheduler_db, case_id)).notice_status == "late"
+
+    plan = await worker(scheduler_db, settings, book, clock).run_once("test")
+    assert plan is not None
+    assert plan.moved == 1
+    moved = await active_visit(scheduler_db, case_id)
+    assert moved.id == planned.id
+    assert moved.status == "scheduled"
+    assert moved.notice_status == "pending"

@@ -172,6 +172,44 @@ def wait_for(
     print(f"  (still waiting for {sorted(types)} on {case_id}; see var/log/)")
 
 
+def add_field_teams(stack: Stack, samples: list[dict[str, Any]]) -> None:
+    """A two-collector team by each customer the demo takes to the field stage, working their
+    zone's daytime every day and speaking their language (the scheduler's own demo teams are
+    in London). Kept across runs: a second run finds them by name."""
+    with httpx.Client(
+        base_url=stack.url("scheduler"), timeout=10, headers=stack.operator_headers
+    ) as scheduler:
+        for sample in samples:
+            if sample["dpd"] < 31:
+                continue
+            team = scheduler.post(
+                "/v1/teams",
+                json={
+                    "name": f"Demo field team {sample['city']}",
+                    "timezone": sample["tz"],
+                    "base": {"latitude": sample["lat"], "longitude": sample["lon"]},
+                    "max_visits_per_day": 8,
+                },
+            )
+            if team.status_code == 409:
+                continue  # made by an earlier run
+            team.raise_for_status()
+            for member in range(2):
+                scheduler.post(
+                    "/v1/collectors",
+                    json={
+                        "employee_ref": f"DEMO-{sample['city'].upper()}-{member + 1}",
+                        "name": f"{sample['city']} collector {member + 1}",
+                        "team_id": team.json()["id"],
+                        "working_hours": {"start": "08:00", "end": "20:00"},
+                        "working_weekdays": [0, 1, 2, 3, 4, 5, 6],
+                        "languages": [sample["lang"]],
+                        "skills": [],
+                        "max_visits_per_day": 8,
+                    },
+                ).raise_for_status()
+
+
 def run_demo(stack: Stack) -> None:
     started = False
     try:
@@ -183,6 +221,7 @@ def run_demo(stack: Stack) -> None:
         # Fresh accounts each run, so the demo repeats on the same ./var databases.
         run = utc_now().strftime("%H%M%S")
         samples = [{**sample, "account": f"{sample['account']}-{run}"} for sample in SAMPLES]
+        add_field_teams(stack, samples)
         with httpx.Client(base_url=case_api, timeout=10, headers=stack.operator_headers) as client:
             client.delete("/v1/business-date").raise_for_status()  # start from today
             case_ids: dict[str, str] = {}

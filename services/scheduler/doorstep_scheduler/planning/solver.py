@@ -27,10 +27,13 @@ The model, and why it is exact:
 from __future__ import annotations
 
 import math
+import os
+import threading
 import time
 import uuid
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from importlib.metadata import version
@@ -40,9 +43,11 @@ import numpy as np
 import numpy.typing as npt
 import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
+from pyvrp.search import LocalSearch, PerturbationManager, PerturbationParams, compute_neighbours
 from pyvrp.stop import MaxRuntime
 
 from doorstep_scheduler.planning.appointments import announced_window
+from doorstep_scheduler.planning.construction import initial_solution
 from doorstep_scheduler.planning.problem import (
     GeoPoint,
     PinnedVisit,
@@ -65,6 +70,14 @@ from doorstep_scheduler.planning.reasons import (
 
 SOLVER = f"pyvrp {version('pyvrp')}"
 MIN_SOLVE_SECONDS = 0.05
+# Tuned on the benchmark (benchmarks/planning): a short late-acceptance history and smaller
+# perturbations converge faster within seconds than PyVRP's defaults (300; 1-25).
+PARAMS = pyvrp.SolveParams(
+    ils=pyvrp.IteratedLocalSearchParams(history_length=20),
+    perturbation=PerturbationParams(min_perturbations=1, max_perturbations=10),
+)
+_WARNINGS_LOCK = threading.Lock()
+Matrix = npt.NDArray[np.int64]
 PIN_PROBE_SHARE = 0.05  # of the budget, to learn whether the kept appointments still fit
 
 Tag = tuple[object, ...]
@@ -122,12 +135,21 @@ class _Model:
 class PyVrpPlanner:
     """``RoutePlanner`` on PyVRP within a wall-clock budget (the whole call, model included)."""
 
-    def __init__(self, travel: TravelModel, *, time_budget_seconds: float, seed: int = 1) -> None:
+    def __init__(
+        self,
+        travel: TravelModel,
+        *,
+        time_budget_seconds: float,
+        seed: int = 1,
+        workers: int | None = None,
+    ) -> None:
         if time_budget_seconds <= 0:
             raise ValueError("the time budget must be positive")
         self._travel = travel
         self._budget = time_budget_seconds
         self._seed = seed
+        # PyVRP's search runs without the GIL: independent parts are solved side by side
+        self._workers = max(1, workers if workers is not None else min(2, os.cpu_count() or 1))
 
     def plan(self, problem: PlanningProblem) -> PlanResult:
         started = time.perf_counter()
@@ -139,38 +161,52 @@ class PyVrpPlanner:
             "client_groups": len(model.groups),
             "build_seconds": round(time.perf_counter() - started, 3),
         }
-        routes: list[_Route] = []
-        part_stats: list[dict[str, object]] = []
-        iterations = 0
-        waiting = sum(len(part.clients) for part in parts)
+        # largest parts first, each to the least loaded lane; a lane solves its parts in turn
+        lanes: list[list[_Part]] = [[] for _ in range(min(self._workers, len(parts)))]
         for part in parts:
-            left = self._budget - (time.perf_counter() - started)
-            # the budget left, shared by size among the parts still to solve
+            min(lanes, key=lambda lane: sum(len(p.clients) for p in lane)).append(part)
+        deadline = started + self._budget
+        if len(lanes) > 1:
+            with ThreadPoolExecutor(len(lanes)) as pool:
+                solved = list(pool.map(lambda lane: self._solve_lane(model, lane, deadline), lanes))
+        else:
+            solved = [self._solve_lane(model, lane, deadline) for lane in lanes]
+        routes = [route for lane_routes, _ in solved for route in lane_routes]
+        part_stats = [figures for _, lane_stats in solved for figures in lane_stats]
+        stats["parts"] = part_stats
+        stats["iterations"] = sum(int(str(f["iterations"])) for f in part_stats)
+        return _result(model, routes, started, stats)
+
+    def _solve_lane(
+        self, model: _Model, lane: list[_Part], deadline: float
+    ) -> tuple[list[_Route], list[dict[str, object]]]:
+        routes: list[_Route] = []
+        figures: list[dict[str, object]] = []
+        waiting = sum(len(part.clients) for part in lane)
+        for part in lane:
+            # the lane's time left, shared by size among its parts still to solve
+            left = deadline - time.perf_counter()
             seconds = max(MIN_SOLVE_SECONDS, left * len(part.clients) / waiting)
             waiting -= len(part.clients)
-            found, figures, done = self._solve_part(model, part, seconds)
+            found, part_figures = self._solve_part(model, part, seconds)
             routes += found
-            part_stats.append(figures)
-            iterations += done
-        stats["parts"] = part_stats
-        stats["iterations"] = iterations
-        return _result(model, routes, started, stats)
+            figures.append(part_figures)
+        return routes, figures
 
     def _solve_part(
         self, model: _Model, part: _Part, seconds: float
-    ) -> tuple[list[_Route], dict[str, object], int]:
+    ) -> tuple[list[_Route], dict[str, object]]:
         started = time.perf_counter()
         pinned_required = True
         if any(model.clients[c].owner < 0 for c in part.clients):
             pinned_required = self._pinned_fit(model, part, seconds)
-        data = _problem_data(model, part, pinned_required=pinned_required)
-        left = seconds - (time.perf_counter() - started)
-        result = self._solve(data, left)
+        data, matrix = _problem_data(model, part, pinned_required=pinned_required)
+        result = self._search(data, matrix, seconds - (time.perf_counter() - started))
         if not result.best.is_feasible() and pinned_required:
             # the probe passed but the full solve found no feasible plan: let pins go
             pinned_required = False
-            data = _problem_data(model, part, pinned_required=False)
-            result = self._solve(data, seconds - (time.perf_counter() - started))
+            data, matrix = _problem_data(model, part, pinned_required=False)
+            result = self._search(data, matrix, seconds - (time.perf_counter() - started))
         routes = [
             (
                 part.vehicles[route.vehicle_type()],
@@ -188,23 +224,38 @@ class PyVrpPlanner:
             "solver_feasible": result.best.is_feasible(),
             "pinned_required": pinned_required,
         }
-        return routes, figures, result.num_iterations
+        return routes, figures
 
     def _pinned_fit(self, model: _Model, part: _Part, seconds: float) -> bool:
         """Whether the kept appointments still fit their team-days together: a quick solve of
         them alone. If not, they become optional with a prize above everything else, and the
         ones that cannot stay are reported."""
         pins = _Part(part.vehicles, [c for c in part.clients if model.clients[c].owner < 0])
-        data = _problem_data(model, pins, pinned_required=True)
-        with warnings.catch_warnings():
-            # "no feasible solution": an answer here, not a defect
+        data, _ = _problem_data(model, pins, pinned_required=True)
+        stop = MaxRuntime(max(MIN_SOLVE_SECONDS, PIN_PROBE_SHARE * seconds))
+        with _WARNINGS_LOCK, warnings.catch_warnings():
+            # "no feasible solution" is an answer here, not a defect; the lock keeps parallel
+            # probes from restoring each other's warning filters
             warnings.simplefilter("ignore", PenaltyBoundWarning)
-            probe = self._solve(data, PIN_PROBE_SHARE * seconds)
+            probe = pyvrp.solve(data, stop=stop, seed=self._seed, display=False)
         return bool(probe.best.is_feasible())
 
-    def _solve(self, data: pyvrp.ProblemData, seconds: float) -> pyvrp.Result:
-        stop = MaxRuntime(max(MIN_SOLVE_SECONDS, seconds))
-        return pyvrp.solve(data, stop=stop, seed=self._seed, display=False)
+    def _search(self, data: pyvrp.ProblemData, matrix: Matrix, seconds: float) -> pyvrp.Result:
+        """``pyvrp.solve``, but from ``initial_solution``'s start instead of a random one."""
+        started = time.perf_counter()
+        rng = pyvrp.RandomNumberGenerator(seed=self._seed)
+        neighbours = compute_neighbours(data, PARAMS.neighbourhood)
+        search = LocalSearch(data, rng, neighbours, PerturbationManager(PARAMS.perturbation))
+        for operator in PARAMS.operators:
+            if operator.supports(data):
+                search.add_operator(operator(data))
+        penalties = pyvrp.PenaltyManager(PARAMS.penalty.midpoint_penalties(data), PARAMS.penalty)
+        start = search(
+            initial_solution(data, matrix), penalties.max_cost_evaluator(), exhaustive=True
+        )
+        ils = pyvrp.IteratedLocalSearch(data, penalties, search, start, PARAMS.ils)
+        left = seconds - (time.perf_counter() - started)
+        return ils.run(MaxRuntime(max(MIN_SOLVE_SECONDS, left)), collect_stats=False)
 
 
 # --- building the model ------------------------------------------------------------------------
@@ -449,7 +500,9 @@ def _parts(model: _Model) -> list[_Part]:
     return sorted(parts, key=lambda part: -len(part.clients))
 
 
-def _problem_data(model: _Model, part: _Part, *, pinned_required: bool) -> pyvrp.ProblemData:
+def _problem_data(
+    model: _Model, part: _Part, *, pinned_required: bool
+) -> tuple[pyvrp.ProblemData, Matrix]:
     team_days = [model.team_days[v] for v in part.vehicles]
     codes = [model.pin_codes.get(t.key, 0) for t in team_days]
     chosen = [model.clients[c] for c in part.clients]
@@ -514,11 +567,12 @@ def _problem_data(model: _Model, part: _Part, *, pinned_required: bool) -> pyvrp
             )
         )
     client_groups = [pyvrp.ClientGroup(members, required=False) for members in groups.values()]
-    # PyVRP's stubs spell the array type their own way
-    matrices: list[Any] = [np.ascontiguousarray(model.matrix[np.ix_(used, used)])]
-    return pyvrp.ProblemData(
+    matrix = np.ascontiguousarray(model.matrix[np.ix_(used, used)])
+    matrices: list[Any] = [matrix]  # PyVRP's stubs spell the array type their own way
+    data = pyvrp.ProblemData(
         locations, clients, depots, vehicle_types, matrices, matrices, client_groups
     )
+    return data, matrix
 
 
 # --- reading the answer --------------------------------------------------------------------------

@@ -21,7 +21,17 @@ from doorstep_scheduler.planning.windows import lawful_visit_windows
 from doorstep_scheduler.plans.priority import visit_priority
 from doorstep_scheduler.visit_terms.terms import SENSITIVE_PLACES, read_terms
 from doorstep_scheduler.visits.models import Visit
-from doorstep_shared.contact_rules import RulePack, VisitConduct
+from doorstep_shared.contact_rules import (
+    Channel,
+    ContactAttempt,
+    Outcome,
+    RulePack,
+    VisitConduct,
+    decide,
+)
+
+# Time for the notifier to send the appointment notice after the plan is announced.
+NOTICE_SLACK = timedelta(minutes=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +143,23 @@ def _blocked(visit: Visit, case: CaseView | None, rules: PlanningRules) -> Unpla
     return None
 
 
+def _notice_can_go(pack: RulePack, zone: str, now: datetime) -> datetime:
+    """When the appointment notice can first lawfully go out: now, or after the customer's
+    quiet hours (the notice period runs from then, not from the plan)."""
+    decision = decide(pack, ContactAttempt(channel=Channel.SMS, now=now, timezone=zone))
+    if decision.outcome == Outcome.DEFERRED and decision.not_before is not None:
+        return max(now, decision.not_before)
+    return now
+
+
+def _next_quarter_hour(moment: datetime) -> datetime:
+    """Appointments start on the quarter hour ("between 10:15 and 12:15")."""
+    past = timedelta(
+        minutes=moment.minute % 15, seconds=moment.second, microseconds=moment.microsecond
+    )
+    return moment if not past else moment - past + timedelta(minutes=15)
+
+
 def _demand(
     visit: Visit,
     case: CaseView,
@@ -146,10 +173,11 @@ def _demand(
     assert visit.latitude is not None
     assert visit.longitude is not None
     terms = read_terms(visit.terms)
-    earliest = now + rules.conduct.notice_period
+    earliest = _notice_can_go(rules.pack, terms.timezone, now) + rules.conduct.notice_period
     last = last_visited.get(visit.case_id)
     if last is not None:
         earliest = max(earliest, last + timedelta(days=rules.min_days_between_visits))
+    earliest = _next_quarter_hour(earliest + NOTICE_SLACK)
     windows = lawful_visit_windows(
         rules.pack, ZoneInfo(terms.timezone), days, terms.windows, earliest, rules.service
     )

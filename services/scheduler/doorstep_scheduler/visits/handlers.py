@@ -73,6 +73,6 @@ def build_notice_handler(
         if isinstance(data, VisitNoticeSent):
             await visits.on_notice_sent(data, settings.conduct.notice_period)
         elif isinstance(data, VisitNoticeFailed):
-            await visits.on_notice_failed(data, clock())
+            await visits.on_notice_failed(data, settings.conduct.notice_period, clock())
 
     return apply

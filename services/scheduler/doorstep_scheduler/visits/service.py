@@ -110,12 +110,20 @@ class VisitRequestService:
         visit.notice_status = "sent"
         return False
 
-    async def on_notice_failed(self, notice: VisitNoticeFailed, now: datetime) -> bool:
-        """The customer could not be told: this appointment must not go ahead. The visit is
-        withdrawn and left for operations (another notice would fail the same way)."""
+    async def on_notice_failed(
+        self, notice: VisitNoticeFailed, notice_period: timedelta, now: datetime
+    ) -> bool:
+        """The customer could not be told: this appointment must not go ahead. If it was only
+        too soon (the notice was held back), the next run moves it further out; otherwise the
+        visit is withdrawn and left for operations (another notice would fail the same way).
+        True when the planner has work."""
         visit = await self._announced(notice.visit_id, notice.trigger_event_id)
         if visit is None:
             return False
+        if visit.window_start is not None and visit.window_start < notice.failed_at + notice_period:
+            visit.notice_status = "late"
+            logger.warning("appointment notice too late: visit to move", extra=_ids(visit))
+            return True
         visit.notice_status = "failed"
         visit.status = "cancelled"
         visit.cancel_reason = "appointment notice could not be sent"
