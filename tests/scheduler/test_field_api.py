@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from doorstep_scheduler.cases.models import CaseView
 from doorstep_scheduler.cli import MIGRATIONS
-from doorstep_scheduler.db import inbox_table, outbox_table
+from doorstep_scheduler.db import audit_table, inbox_table, outbox_table
 from doorstep_scheduler.main import create_app
 from doorstep_scheduler.settings import SchedulerSettings
 from doorstep_scheduler.teams.models import Team
@@ -624,3 +624,27 @@ async def test_nobody_home_on_a_case_that_no_longer_calls_for_a_visit_ends_there
     assert response.status_code == 200
     [only] = await visits_of_case(app, visit.case_id)
     assert only.status == "completed"
+
+
+async def test_every_agenda_read_is_in_the_audit_log_without_the_values(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    team = a_team("Audited")
+    visit = a_visit(team, 1)
+    await store(app, team, visit, a_case(visit))
+    collector = await collector_of(app, team)
+
+    read = await client.get(
+        "/v1/visits/agenda",
+        params={"team_id": str(team.id), "day": str(visit.plan_day)},
+        headers=collector,
+    )
+
+    assert read.status_code == 200, read.text
+    async with app.state.sessionmaker() as session:
+        rows = (await session.execute(select(audit_table))).all()
+    reads = [row for row in rows if row.action == "pii.read"]
+    assert [row.case_id for row in reads] == [visit.case_id]
+    assert reads[0].details == {"fields": ["address", "customer_name"], "purpose": "field-agenda"}
+    assert reads[0].actor.startswith("key:")
+    assert STREET not in str([row.details for row in rows])

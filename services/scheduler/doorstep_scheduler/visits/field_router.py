@@ -68,7 +68,7 @@ def _after_commit(request: Request) -> None:
         "The team's visits on its local working date, in route order: the appointment window "
         "(also on the customer's wall clock), the planned arrival, the address's coordinates "
         "for a map, and the customer's name and address for the door. Cancelled visits drop "
-        "out. A collector's credential (one bound to a team) reads only its own team's agenda; "
+        "out. Each read is written to the audit log (which cases, which fields). A collector's credential (one bound to a team) reads only its own team's agenda; "
         "another team is not found."
     ),
     responses={
@@ -77,10 +77,17 @@ def _after_commit(request: Request) -> None:
     },
 )
 async def get_agenda(
-    team_id: uuid.UUID, day: date, caller: VisitReader, service: FieldServiceDep
+    team_id: uuid.UUID,
+    day: date,
+    caller: VisitReader,
+    service: FieldServiceDep,
+    session: SessionDep,
 ) -> TeamAgenda:
-    visits = await service.agenda(team_id, day, team_scope=caller.team_id)
+    visits = await service.agenda(
+        team_id, day, team_scope=caller.team_id, reader=caller.subject, now=utc_now()
+    )
     items = [AgendaStop.of(visit) for visit in visits]
+    await session.commit()  # the audit entries of this read
     return TeamAgenda(team_id=team_id, day=day, count=len(items), items=items)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from doorstep_scheduler.cases.models import CaseView
 from doorstep_scheduler.cases.repository import CaseViewRepository
+from doorstep_scheduler.db import audit_table
 from doorstep_scheduler.planning.problem import GeoPoint
 from doorstep_scheduler.planning.travel import haversine_meters
 from doorstep_scheduler.settings import SchedulerSettings
@@ -40,6 +41,7 @@ from doorstep_scheduler.visits.field_terms import field_terms
 from doorstep_scheduler.visits.models import Visit
 from doorstep_scheduler.visits.repository import VisitRepository
 from doorstep_scheduler.visits.service import AWAITING_PLAN, still_calls_for_a_visit
+from doorstep_shared.audit import record_pii_read
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 # refuse it here, while the collector is still at the door, rather than have it dropped there.
 PROMISE_MAX_DAYS_AHEAD = 90
 # Nobody was spoken to: there is nothing to record, whatever the pack says about recordings.
+AGENDA_PERSONAL_FIELDS = ("customer_name", "address")
 NOBODY_SPOKEN_TO = frozenset({"not_home", "wrong_address"})
 
 
@@ -78,6 +81,7 @@ class FieldVisitService:
     def __init__(
         self, session: AsyncSession, settings: SchedulerSettings, events: VisitEventRecorder
     ) -> None:
+        self._session = session
         self._visits = VisitRepository(session)
         self._field = FieldVisitRepository(session)
         self._cases = CaseViewRepository(session)
@@ -85,14 +89,32 @@ class FieldVisitService:
         self._events = events
 
     async def agenda(
-        self, team_id: uuid.UUID, day: date, *, team_scope: uuid.UUID | None
+        self,
+        team_id: uuid.UUID,
+        day: date,
+        *,
+        team_scope: uuid.UUID | None,
+        reader: str,
+        now: datetime,
     ) -> Sequence[Visit]:
         """The team's visits that day in route order. ``team_scope`` (a collector's own team)
-        hides every other team as not found, as the visit reads do."""
+        hides every other team as not found, as the visit reads do. The agenda shows each
+        customer's name and address, so each read is in the audit log (fields, never values)."""
         foreign = team_scope is not None and team_id != team_scope
         if foreign or await self._field.team(team_id) is None:
             raise TeamNotFoundError(f"no team {team_id}")
-        return await self._field.team_day(team_id, day)
+        visits = await self._field.team_day(team_id, day)
+        for visit in visits:
+            await record_pii_read(
+                self._session,
+                audit_table,
+                actor=reader,
+                case_id=visit.case_id,
+                fields=AGENDA_PERSONAL_FIELDS,
+                purpose="field-agenda",
+                now=now,
+            )
+        return visits
 
     async def check_in(
         self,
