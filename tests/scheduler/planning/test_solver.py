@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -311,3 +312,23 @@ def test_appointments_that_clash_in_time_keep_one_and_report_the_other() -> None
     assert {result.stops[0].visit_id, result.unplanned[0].visit_id} == {
         p.visit_id for p in clashing
     }
+
+
+def test_cities_no_team_can_cross_are_planned_apart_and_each_visit_stays_home() -> None:
+    manchester = GeoPoint(53.4808, -2.2426)
+    london_teams = (team_day(1), team_day(2))
+    manchester_teams = tuple(replace(team_day(t), base=manchester) for t in (3, 4))
+    london_visits = [demand(i) for i in range(6)]
+    manchester_visits = [
+        replace(demand(20 + i), location=GeoPoint(manchester.lat + 0.01 * i, manchester.lon))
+        for i in range(6)
+    ]
+    problem = PlanningProblem(
+        (*london_teams, *manchester_teams), (*london_visits, *manchester_visits)
+    )
+    result = solve(problem)
+
+    assert len(result.stats["parts"]) == 2  # type: ignore[arg-type]
+    teams = {s.visit_id: s.team_id for s in result.stops}
+    assert {teams[v.visit_id] for v in london_visits} <= {t.team_id for t in london_teams}
+    assert {teams[v.visit_id] for v in manchester_visits} <= {t.team_id for t in manchester_teams}

@@ -19,16 +19,20 @@ The model, and why it is exact:
 * **Coverage first.** A visit's prize is far above any detour, scaled by its priority rank, so
   the solver plans every visit it can and, when room is short, drops the lowest priority.
 * **Kept appointments** (pinned) are required clients tied to their team-day by its code, with
-  service starting inside the announced window. If they no longer fit together, the model is
-  solved again with them optional (a prize above all others) and the ones left out are
-  reported ``team_day_unavailable`` for the caller to plan afresh.
+  service starting inside the announced window. A quick solve of them alone first checks they
+  still fit together; if not, they are optional with a prize above all others, and the ones
+  left out are reported ``team_day_unavailable`` for the caller to plan afresh.
+
+How it is solved within the budget: bases that no visit could share are separate *parts*
+(typically a city each), solved side by side on up to two threads (PyVRP's search releases the
+GIL). Each part starts from each base's share of visits solved on its own (``construction``),
+then runs PyVRP's iterated local search with parameters tuned for a few seconds.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import threading
 import time
 import uuid
 import warnings
@@ -47,7 +51,7 @@ from pyvrp.search import LocalSearch, PerturbationManager, PerturbationParams, c
 from pyvrp.stop import MaxRuntime
 
 from doorstep_scheduler.planning.appointments import announced_window
-from doorstep_scheduler.planning.construction import initial_solution
+from doorstep_scheduler.planning.construction import share_by_base
 from doorstep_scheduler.planning.problem import (
     GeoPoint,
     PinnedVisit,
@@ -76,9 +80,11 @@ PARAMS = pyvrp.SolveParams(
     ils=pyvrp.IteratedLocalSearchParams(history_length=20),
     perturbation=PerturbationParams(min_perturbations=1, max_perturbations=10),
 )
-_WARNINGS_LOCK = threading.Lock()
-Matrix = npt.NDArray[np.int64]
+# the start: each base's share solved alone, a few milliseconds each, a small part of the budget
+BASE_SOLVE_SECONDS = 0.02
+START_SHARE = 0.15
 PIN_PROBE_SHARE = 0.05  # of the budget, to learn whether the kept appointments still fit
+Matrix = npt.NDArray[np.int64]
 
 Tag = tuple[object, ...]
 
@@ -150,6 +156,9 @@ class PyVrpPlanner:
         self._seed = seed
         # PyVRP's search runs without the GIL: independent parts are solved side by side
         self._workers = max(1, workers if workers is not None else min(2, os.cpu_count() or 1))
+        # PyVRP warns when a model may have no feasible plan; this planner asks that on purpose
+        # (the kept-appointments probe, a base's share) and reads the answer from the solution
+        warnings.filterwarnings("ignore", category=PenaltyBoundWarning)
 
     def plan(self, problem: PlanningProblem) -> PlanResult:
         started = time.perf_counter()
@@ -174,7 +183,7 @@ class PyVrpPlanner:
         routes = [route for lane_routes, _ in solved for route in lane_routes]
         part_stats = [figures for _, lane_stats in solved for figures in lane_stats]
         stats["parts"] = part_stats
-        stats["iterations"] = sum(int(str(f["iterations"])) for f in part_stats)
+        stats["iterations"] = sum(f["iterations"] for f in part_stats)  # type: ignore[misc]
         return _result(model, routes, started, stats)
 
     def _solve_lane(
@@ -201,12 +210,14 @@ class PyVrpPlanner:
         if any(model.clients[c].owner < 0 for c in part.clients):
             pinned_required = self._pinned_fit(model, part, seconds)
         data, matrix = _problem_data(model, part, pinned_required=pinned_required)
-        result = self._search(data, matrix, seconds - (time.perf_counter() - started))
+        start = self._start(model, part, data, matrix, seconds, pinned_required=pinned_required)
+        result = self._search(data, start, seconds - (time.perf_counter() - started))
         if not result.best.is_feasible() and pinned_required:
             # the probe passed but the full solve found no feasible plan: let pins go
             pinned_required = False
             data, matrix = _problem_data(model, part, pinned_required=False)
-            result = self._search(data, matrix, seconds - (time.perf_counter() - started))
+            start = self._start(model, part, data, matrix, seconds, pinned_required=False)
+            result = self._search(data, start, seconds - (time.perf_counter() - started))
         routes = [
             (
                 part.vehicles[route.vehicle_type()],
@@ -233,15 +244,44 @@ class PyVrpPlanner:
         pins = _Part(part.vehicles, [c for c in part.clients if model.clients[c].owner < 0])
         data, _ = _problem_data(model, pins, pinned_required=True)
         stop = MaxRuntime(max(MIN_SOLVE_SECONDS, PIN_PROBE_SHARE * seconds))
-        with _WARNINGS_LOCK, warnings.catch_warnings():
-            # "no feasible solution" is an answer here, not a defect; the lock keeps parallel
-            # probes from restoring each other's warning filters
-            warnings.simplefilter("ignore", PenaltyBoundWarning)
-            probe = pyvrp.solve(data, stop=stop, seed=self._seed, display=False)
+        probe = pyvrp.solve(data, stop=stop, seed=self._seed, display=False)
         return bool(probe.best.is_feasible())
 
-    def _search(self, data: pyvrp.ProblemData, matrix: Matrix, seconds: float) -> pyvrp.Result:
-        """``pyvrp.solve``, but from ``initial_solution``'s start instead of a random one."""
+    def _start(
+        self,
+        model: _Model,
+        part: _Part,
+        data: pyvrp.ProblemData,
+        matrix: Matrix,
+        seconds: float,
+        *,
+        pinned_required: bool,
+    ) -> pyvrp.Solution:
+        """Each visit at a nearby base (``share_by_base``), each base's team-days and visits
+        solved as a small problem of their own, the union as the whole search's start."""
+        shares = share_by_base(data, matrix)
+        each = min(BASE_SOLVE_SECONDS, START_SHARE * seconds / max(1, len(shares)))
+        routes = []
+        for share in shares:
+            piece = _Part(
+                [part.vehicles[v] for v in share.vehicles], [part.clients[c] for c in share.clients]
+            )
+            small, _ = _problem_data(model, piece, pinned_required=pinned_required)
+            found = pyvrp.solve(small, stop=MaxRuntime(each), seed=self._seed, display=False)
+            routes += [
+                pyvrp.Route(
+                    data,
+                    [share.clients[a.idx] for a in route.schedule() if a.is_client()],
+                    share.vehicles[route.vehicle_type()],
+                )
+                for route in found.best.routes()
+            ]
+        return pyvrp.Solution(data, routes)
+
+    def _search(
+        self, data: pyvrp.ProblemData, start: pyvrp.Solution, seconds: float
+    ) -> pyvrp.Result:
+        """``pyvrp.solve``, from ``start`` instead of a random plan."""
         started = time.perf_counter()
         rng = pyvrp.RandomNumberGenerator(seed=self._seed)
         neighbours = compute_neighbours(data, PARAMS.neighbourhood)
@@ -250,10 +290,8 @@ class PyVrpPlanner:
             if operator.supports(data):
                 search.add_operator(operator(data))
         penalties = pyvrp.PenaltyManager(PARAMS.penalty.midpoint_penalties(data), PARAMS.penalty)
-        start = search(
-            initial_solution(data, matrix), penalties.max_cost_evaluator(), exhaustive=True
-        )
-        ils = pyvrp.IteratedLocalSearch(data, penalties, search, start, PARAMS.ils)
+        polished = search(start, penalties.max_cost_evaluator(), exhaustive=True)
+        ils = pyvrp.IteratedLocalSearch(data, penalties, search, polished, PARAMS.ils)
         left = seconds - (time.perf_counter() - started)
         return ils.run(MaxRuntime(max(MIN_SOLVE_SECONDS, left)), collect_stats=False)
 

@@ -68,7 +68,8 @@ def _after_commit(request: Request) -> None:
         "The team's visits on its local working date, in route order: the appointment window "
         "(also on the customer's wall clock), the planned arrival, the address's coordinates "
         "for a map, and the customer's name and address for the door. Cancelled visits drop "
-        "out. Each read is written to the audit log (which cases, which fields). A collector's credential (one bound to a team) reads only its own team's agenda; "
+        "out. Each read is written to the audit log (which cases, which fields). A "
+        "collector's credential (one bound to a team) reads only its own team's agenda; "
         "another team is not found."
     ),
     responses={
