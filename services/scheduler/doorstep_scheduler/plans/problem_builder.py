@@ -30,6 +30,7 @@ from doorstep_shared.contact_rules import (
     decide,
 )
 
+DATA_UNAVAILABLE = "visit_data_unavailable"
 # Time for the notifier to send the appointment notice after the plan is announced.
 NOTICE_SLACK = timedelta(minutes=30)
 
@@ -114,13 +115,11 @@ def _blocked(visit: Visit, case: CaseView | None, rules: PlanningRules) -> Unpla
     if case is None:
         return why("case_unknown", "the case's state has not reached the scheduler yet")
     if visit.terms is None:
+        if visit.unassigned_code == DATA_UNAVAILABLE and visit.unassigned_reason:
+            return why(DATA_UNAVAILABLE, visit.unassigned_reason)  # the fetch said why
         return why(
-            visit.unassigned_code
-            if visit.unassigned_code == "visit_data_unavailable"
-            else "visit_data_pending",
-            visit.unassigned_reason
-            if visit.unassigned_code == "visit_data_unavailable" and visit.unassigned_reason
-            else "the visit address and terms have not been fetched from case-api yet",
+            "visit_data_pending",
+            "the visit address and terms have not been fetched from case-api yet",
         )
     if visit.latitude is None or visit.longitude is None:
         return why("no_coordinates", "the visit address has no coordinates to route to")

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from doorstep_scheduler.plans.problem_builder import DATA_UNAVAILABLE
 from doorstep_scheduler.plans.repository import PlanningRepository
 from doorstep_scheduler.visit_terms.client import VisitDataSource
 from doorstep_scheduler.visit_terms.exceptions import VisitDataUnavailableError
@@ -78,7 +79,7 @@ class VisitDataService:
             if visit is None or visit.status != "unassigned":
                 continue  # cancelled or planned meanwhile
             if data.terms is None:
-                visit.unassigned_code = "visit_data_unavailable"
+                visit.unassigned_code = DATA_UNAVAILABLE
                 visit.unassigned_reason = f"visit data from case-api: {data.problem}"[:300]
                 continue
             visit.terms = data.terms
