@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from doorstep_scheduler import models  # noqa: F401  (every mapper configured before first use)
 from doorstep_scheduler.db import api_key_table, inbox_table, outbox_table
+from doorstep_scheduler.encryption import use_cipher
 from doorstep_scheduler.planning.problem import RoutePlanner
 from doorstep_scheduler.planning.solver import PyVrpPlanner
 from doorstep_scheduler.planning.travel import HaversineTravel
@@ -113,6 +114,7 @@ def create_app(
 ) -> FastAPI:
     """``visit_data`` and ``route_planner`` replace case-api and the solver (tests)."""
     settings = settings or SchedulerSettings()
+    use_cipher(settings.cipher)
     app = build_app(
         title="Doorstep scheduler",
         description=DESCRIPTION,

@@ -10,6 +10,13 @@ from pydantic_settings import SettingsConfigDict
 
 from doorstep_shared.contact_rules import RulePack, pack_for, visit_conduct
 from doorstep_shared.contact_rules.visit_conduct import VisitConduct
+from doorstep_shared.security.crypto import (
+    LOCAL_DEVELOPMENT_FIELD_KEYS,
+    LOCAL_DEVELOPMENT_KEY_ID,
+    FieldCipher,
+    holds_local_development_key,
+    parse_key_ring,
+)
 from doorstep_shared.settings import ServiceSettings
 
 
@@ -110,6 +117,18 @@ class SchedulerSettings(ServiceSettings):
         le=150,
         description="Average travel speed of the haversine travel-time model.",
     )
+    field_encryption_keys: SecretStr = Field(
+        default=SecretStr(LOCAL_DEVELOPMENT_FIELD_KEYS),
+        description="Key ring for the customer data the scheduler keeps (visit address, "
+        "coordinates, terms): comma-separated key_id:base64 pairs of 32-byte AES-256-GCM keys. "
+        "Keep a retired key id here until rotate-keys has run. The default is a published "
+        "local-development key.",
+    )
+    field_encryption_active_key: str = Field(
+        default=LOCAL_DEVELOPMENT_KEY_ID,
+        description="Key id from the key ring that new values are encrypted under; "
+        "rotate-keys re-encrypts values under any other id.",
+    )
     demo_teams: int = Field(
         default=3,
         ge=0,
@@ -125,6 +144,13 @@ class SchedulerSettings(ServiceSettings):
     def _known_pack(cls, value: str) -> str:
         pack_for(value)
         return value
+
+    @property
+    def cipher(self) -> FieldCipher:
+        return FieldCipher(
+            parse_key_ring(self.field_encryption_keys.get_secret_value()),
+            self.field_encryption_active_key,
+        )
 
     @property
     def rule_pack(self) -> RulePack:
@@ -145,4 +171,6 @@ class SchedulerSettings(ServiceSettings):
             problems.append("case_api_token is not set")
         if self.demo_teams:
             problems.append("demo_teams must be 0")
+        if holds_local_development_key(self.field_encryption_keys.get_secret_value()):
+            problems.append("field_encryption_keys still holds the local development key")
         return problems

@@ -267,13 +267,17 @@ def field_crypto(settings: FieldEncryptionSettings) -> tuple[FieldCipher, BlindI
     return cipher, index
 
 
-def uses_local_default_keys(settings: FieldEncryptionSettings) -> bool:
-    """True when any key in use is one of the published local-development keys.
-
-    Compared by key material, not by id, so renaming the local key does not hide it.
-    """
-    ring = parse_key_ring(settings.field_encryption_keys.get_secret_value())
-    index_key = parse_blind_index_key(settings.blind_index_key.get_secret_value())
-    return any(hmac.compare_digest(key, _LOCAL_FIELD_KEY) for key in ring.values()) or (
-        hmac.compare_digest(index_key, _LOCAL_BLIND_INDEX_KEY)
+def holds_local_development_key(key_ring: str) -> bool:
+    """True when the key ring holds the published local-development field key, compared by
+    key material, not by id, so renaming the local key does not hide it."""
+    return any(
+        hmac.compare_digest(key, _LOCAL_FIELD_KEY) for key in parse_key_ring(key_ring).values()
     )
+
+
+def uses_local_default_keys(settings: FieldEncryptionSettings) -> bool:
+    """True when any key in use is one of the published local-development keys."""
+    index_key = parse_blind_index_key(settings.blind_index_key.get_secret_value())
+    return holds_local_development_key(
+        settings.field_encryption_keys.get_secret_value()
+    ) or hmac.compare_digest(index_key, _LOCAL_BLIND_INDEX_KEY)

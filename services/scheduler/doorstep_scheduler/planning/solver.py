@@ -26,7 +26,9 @@ The model, and why it is exact:
 How it is solved within the budget: bases that no visit could share are separate *parts*
 (typically a city each), solved side by side on up to two threads (PyVRP's search releases the
 GIL). Each part starts from each base's share of visits solved on its own (``construction``),
-then runs PyVRP's iterated local search with parameters tuned for a few seconds.
+then runs PyVRP's iterated local search with parameters tuned for a few seconds, most of it on
+the team-days the plan uses (``search``). Every solve also stops once it stops improving, so a
+small problem returns in a fraction of the budget.
 """
 
 from __future__ import annotations
@@ -47,8 +49,7 @@ import numpy as np
 import numpy.typing as npt
 import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
-from pyvrp.search import LocalSearch, PerturbationManager, PerturbationParams, compute_neighbours
-from pyvrp.stop import MaxRuntime
+from pyvrp.stop import FirstFeasible, MaxRuntime, MultipleCriteria
 
 from doorstep_scheduler.planning.appointments import announced_window
 from doorstep_scheduler.planning.construction import share_by_base
@@ -71,15 +72,9 @@ from doorstep_scheduler.planning.reasons import (
     WINDOW_OUTSIDE_TEAM_HOURS,
     compatible,
 )
+from doorstep_scheduler.planning.search import MIN_SOLVE_SECONDS, improve, patient
 
 SOLVER = f"pyvrp {version('pyvrp')}"
-MIN_SOLVE_SECONDS = 0.05
-# Tuned on the benchmark (benchmarks/planning): a short late-acceptance history and smaller
-# perturbations converge faster within seconds than PyVRP's defaults (300; 1-25).
-PARAMS = pyvrp.SolveParams(
-    ils=pyvrp.IteratedLocalSearchParams(history_length=20),
-    perturbation=PerturbationParams(min_perturbations=1, max_perturbations=10),
-)
 # the start: each base's share solved alone, a few milliseconds each, a small part of the budget
 BASE_SOLVE_SECONDS = 0.02
 START_SHARE = 0.15
@@ -211,13 +206,13 @@ class PyVrpPlanner:
             pinned_required = self._pinned_fit(model, part, seconds)
         data, matrix = _problem_data(model, part, pinned_required=pinned_required)
         start = self._start(model, part, data, matrix, seconds, pinned_required=pinned_required)
-        result = self._search(data, start, seconds - (time.perf_counter() - started))
+        result = improve(data, start, seconds - (time.perf_counter() - started), self._seed)
         if not result.best.is_feasible() and pinned_required:
             # the probe passed but the full solve found no feasible plan: let pins go
             pinned_required = False
             data, matrix = _problem_data(model, part, pinned_required=False)
             start = self._start(model, part, data, matrix, seconds, pinned_required=False)
-            result = self._search(data, start, seconds - (time.perf_counter() - started))
+            result = improve(data, start, seconds - (time.perf_counter() - started), self._seed)
         routes = [
             (
                 part.vehicles[route.vehicle_type()],
@@ -243,7 +238,9 @@ class PyVrpPlanner:
         ones that cannot stay are reported."""
         pins = _Part(part.vehicles, [c for c in part.clients if model.clients[c].owner < 0])
         data, _ = _problem_data(model, pins, pinned_required=True)
-        stop = MaxRuntime(max(MIN_SOLVE_SECONDS, PIN_PROBE_SHARE * seconds))
+        # feasible is all it needs to know: it stops there
+        limit = MaxRuntime(max(MIN_SOLVE_SECONDS, PIN_PROBE_SHARE * seconds))
+        stop = MultipleCriteria([limit, FirstFeasible()])
         probe = pyvrp.solve(data, stop=stop, seed=self._seed, display=False)
         return bool(probe.best.is_feasible())
 
@@ -267,7 +264,8 @@ class PyVrpPlanner:
                 [part.vehicles[v] for v in share.vehicles], [part.clients[c] for c in share.clients]
             )
             small, _ = _problem_data(model, piece, pinned_required=pinned_required)
-            found = pyvrp.solve(small, stop=MaxRuntime(each), seed=self._seed, display=False)
+            stop = patient(each, small.num_clients)
+            found = pyvrp.solve(small, stop=stop, seed=self._seed, display=False)
             routes += [
                 pyvrp.Route(
                     data,
@@ -277,23 +275,6 @@ class PyVrpPlanner:
                 for route in found.best.routes()
             ]
         return pyvrp.Solution(data, routes)
-
-    def _search(
-        self, data: pyvrp.ProblemData, start: pyvrp.Solution, seconds: float
-    ) -> pyvrp.Result:
-        """``pyvrp.solve``, from ``start`` instead of a random plan."""
-        started = time.perf_counter()
-        rng = pyvrp.RandomNumberGenerator(seed=self._seed)
-        neighbours = compute_neighbours(data, PARAMS.neighbourhood)
-        search = LocalSearch(data, rng, neighbours, PerturbationManager(PARAMS.perturbation))
-        for operator in PARAMS.operators:
-            if operator.supports(data):
-                search.add_operator(operator(data))
-        penalties = pyvrp.PenaltyManager(PARAMS.penalty.midpoint_penalties(data), PARAMS.penalty)
-        polished = search(start, penalties.max_cost_evaluator(), exhaustive=True)
-        ils = pyvrp.IteratedLocalSearch(data, penalties, search, polished, PARAMS.ils)
-        left = seconds - (time.perf_counter() - started)
-        return ils.run(MaxRuntime(max(MIN_SOLVE_SECONDS, left)), collect_stats=False)
 
 
 # --- building the model ------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep_scheduler.db import Base
+from doorstep_scheduler.encryption import EncryptedFloat, EncryptedJSON
 from doorstep_shared.db.types import UtcDateTime
 
 VisitStatus = Literal["unassigned", "scheduled", "checked_in", "completed", "cancelled"]
@@ -68,10 +69,13 @@ class Visit(Base):
     attempt: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     priority: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     # -- where and on what terms (from case-api's contact endpoint, scope contact:visit) -------
-    latitude: Mapped[float | None] = mapped_column(Float)
-    longitude: Mapped[float | None] = mapped_column(Float)
+    # Customer data: encrypted at rest (doorstep_scheduler.encryption).
+    latitude: Mapped[float | None] = mapped_column(EncryptedFloat("visit.latitude"))
+    longitude: Mapped[float | None] = mapped_column(EncryptedFloat("visit.longitude"))
     terms: Mapped[dict[str, Any] | None] = mapped_column(
-        JSON, doc="Visit terms fetched for planning: zone, language, windows, consent."
+        EncryptedJSON("visit.terms"),
+        doc="What the visit needs from case-api: name and address for the door, zone, "
+        "language, windows, consent, a repayment-capacity category.",
     )
     terms_fetched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # -- the plan -------------------------------------------------------------------------------

@@ -27,9 +27,10 @@ _OLD_STATUSES = "status IN ('scheduled', 'unassigned', 'cancelled')"
 _NEW_STATUSES = "status IN ('unassigned', 'scheduled', 'checked_in', 'completed', 'cancelled')"
 
 _VISIT_COLUMNS: tuple[tuple[str, sa.types.TypeEngine[object]], ...] = (
-    ("latitude", sa.Float()),
-    ("longitude", sa.Float()),
-    ("terms", sa.JSON()),
+    # Encrypted tokens (doorstep_scheduler.encryption): customer data at rest.
+    ("latitude", sa.Text()),
+    ("longitude", sa.Text()),
+    ("terms", sa.Text()),
     ("terms_fetched_at", doorstep_shared.db.types.UtcDateTime(length=32)),
     ("plan_id", sa.Uuid()),
     ("plan_day", sa.Date()),
