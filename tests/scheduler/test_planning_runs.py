@@ -469,3 +469,24 @@ async def test_a_notice_refused_as_too_late_moves_the_visit_instead_of_dropping_
     assert moved.id == planned.id
     assert moved.status == "scheduled"
     assert moved.notice_status == "pending"
+
+
+async def test_an_appointment_missed_by_the_team_gets_a_new_one(scheduler_db: SchedulerDb) -> None:
+    clock, book = Clock(), VisitDataBook()
+    await add_team(scheduler_db, "North")
+    case_id = await request(scheduler_db, clock, book)
+    run = worker(scheduler_db, settings_for(scheduler_db), book, clock)
+    await run.run_once("test")
+    planned = await active_visit(scheduler_db, case_id)
+    assert planned.window_end is not None
+
+    clock.now = planned.window_end + timedelta(hours=1)  # nobody checked in
+    plan = await run.run_once("test")
+
+    assert plan is not None
+    assert plan.moved == 1
+    again = await active_visit(scheduler_db, case_id)
+    assert again.id == planned.id
+    assert again.window_start is not None
+    assert again.window_start > clock.now
+    assert len(await outbox(scheduler_db, "doorstep.visit.scheduled.v1")) == 2

@@ -66,7 +66,8 @@ def sort_visits(
     working = {td.key for td in team_days}
     for visit in visits:
         if visit.status == "scheduled":
-            pinned = _pinned(visit, working, rules.service)
+            missed = visit.window_end is not None and visit.window_end <= now
+            pinned = None if missed else _pinned(visit, working, rules.service)
             if pinned is not None:
                 out.pinned.append(pinned)
                 continue

@@ -22,8 +22,9 @@ class PlanningRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def plannable(self, now: datetime) -> Sequence[Visit]:
-        """Visit requests waiting for a plan, and appointments still ahead (kept or moved)."""
+    async def plannable(self) -> Sequence[Visit]:
+        """Visit requests waiting for a plan, and every appointment not yet attended: ahead
+        (kept or moved) or missed (its window passed without a check-in: planned again)."""
         result = await self._session.execute(
             select(Visit)
             .where(
@@ -33,7 +34,7 @@ class PlanningRepository:
                         Visit.unassigned_code.is_(None)
                         | Visit.unassigned_code.not_in(NOT_REPLANNED)
                     ),
-                    (Visit.status == "scheduled") & (Visit.window_end > now),
+                    Visit.status == "scheduled",
                 )
             )
             .order_by(Visit.created_at, Visit.id)

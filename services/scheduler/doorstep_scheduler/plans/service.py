@@ -71,7 +71,7 @@ class PlanningService:
         team_days, excluded = build_team_days(
             roster.teams, roster.members, days, min_team_size=rules.conduct.min_team_size
         )
-        visits = list(await self._plans.plannable(now))
+        visits = list(await self._plans.plannable())
         case_ids = {v.case_id for v in visits}
         sorted_visits = sort_visits(
             visits,
