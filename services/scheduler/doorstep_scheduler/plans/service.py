@@ -23,7 +23,7 @@ from doorstep_scheduler.plans.repository import PlanningRepository
 from doorstep_scheduler.settings import SchedulerSettings
 from doorstep_scheduler.teams.roster import RosterRepository
 from doorstep_scheduler.visits.events import VisitEventRecorder
-from doorstep_scheduler.visits.models import Visit, VisitPlan
+from doorstep_scheduler.visits.models import Visit, VisitPlan, follow_up_request
 
 logger = logging.getLogger(__name__)
 
@@ -206,21 +206,7 @@ class PlanningService:
         await self._plans.flush()
         await self._events.cancelled(visit)
         self._plans.add(
-            Visit(
-                id=uuid.uuid4(),
-                case_id=visit.case_id,
-                trigger_event_id=visit.trigger_event_id,
-                status="unassigned",
-                attempt=visit.attempt,
-                priority=visit.priority,
-                latitude=visit.latitude,
-                longitude=visit.longitude,
-                terms=visit.terms,
-                terms_fetched_at=visit.terms_fetched_at,
-                unassigned_code=missing.reason_code,
-                unassigned_reason=missing.reason[:300],
-                created_at=now,
-            )
+            follow_up_request(visit, code=missing.reason_code, reason=missing.reason, now=now)
         )
         await self._plans.flush()
 

@@ -38,7 +38,7 @@ from doorstep_scheduler.visits.field_exceptions import (
 )
 from doorstep_scheduler.visits.field_repository import FieldVisitRepository
 from doorstep_scheduler.visits.field_terms import field_terms
-from doorstep_scheduler.visits.models import Visit
+from doorstep_scheduler.visits.models import Visit, follow_up_request
 from doorstep_scheduler.visits.repository import VisitRepository
 from doorstep_scheduler.visits.service import AWAITING_PLAN, still_calls_for_a_visit
 from doorstep_shared.audit import record_pii_read
@@ -245,22 +245,12 @@ class FieldVisitService:
             return None  # cured, on hold or moved on meanwhile: no re-visit
         if visit.attempt < limit:
             attempt = visit.attempt + 1
-            revisit = Visit(
-                id=uuid.uuid4(),
-                case_id=visit.case_id,
-                trigger_event_id=visit.trigger_event_id,
-                status="unassigned",
+            revisit = follow_up_request(
+                visit,
+                code=AWAITING_PLAN,
+                reason=f"re-visit after nobody was home (attempt {attempt} of {limit})",
+                now=now,
                 attempt=attempt,
-                priority=visit.priority,
-                latitude=visit.latitude,
-                longitude=visit.longitude,
-                terms=visit.terms,
-                terms_fetched_at=visit.terms_fetched_at,
-                unassigned_code=AWAITING_PLAN,
-                unassigned_reason=(
-                    f"re-visit after nobody was home (attempt {attempt} of {limit})"
-                ),
-                created_at=now,
             )
             self._visits.add(revisit)
             await self._visits.flush()

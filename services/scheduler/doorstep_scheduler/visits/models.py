@@ -135,3 +135,25 @@ class VisitPlan(Base):
     unplanned: Mapped[int] = mapped_column(Integer)
     travel_seconds: Mapped[int] = mapped_column(Integer)
     unplanned_by_reason: Mapped[dict[str, int]] = mapped_column(JSON)
+
+
+def follow_up_request(
+    visit: Visit, *, code: str, reason: str, now: datetime, attempt: int | None = None
+) -> Visit:
+    """A new request to plan in place of ``visit`` (withdrawn or done), with what is known
+    about the door and why it waits."""
+    return Visit(
+        id=uuid.uuid4(),
+        case_id=visit.case_id,
+        trigger_event_id=visit.trigger_event_id,
+        status="unassigned",
+        attempt=visit.attempt if attempt is None else attempt,
+        priority=visit.priority,
+        latitude=visit.latitude,
+        longitude=visit.longitude,
+        terms=visit.terms,
+        terms_fetched_at=visit.terms_fetched_at,
+        unassigned_code=code,
+        unassigned_reason=reason[:300],
+        created_at=now,
+    )

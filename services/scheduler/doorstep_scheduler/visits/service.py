@@ -18,7 +18,7 @@ from doorstep_scheduler.cases.models import CaseView
 from doorstep_scheduler.visits.events import VisitEventRecorder
 from doorstep_scheduler.visits.exceptions import VisitNotFoundError
 from doorstep_scheduler.visits.field_exceptions import VisitStateConflictError
-from doorstep_scheduler.visits.models import ANNOUNCED_STATUSES, Visit
+from doorstep_scheduler.visits.models import ANNOUNCED_STATUSES, Visit, follow_up_request
 from doorstep_scheduler.visits.repository import VisitRepository
 from doorstep_shared.events.contracts import (
     CaseResolved,
@@ -131,20 +131,11 @@ class VisitRequestService:
         await self._visits.flush()
         await self._events.cancelled(visit)
         self._visits.add(
-            Visit(
-                id=uuid.uuid4(),
-                case_id=visit.case_id,
-                trigger_event_id=visit.trigger_event_id,
-                status="unassigned",
-                attempt=visit.attempt,
-                priority=visit.priority,
-                latitude=visit.latitude,
-                longitude=visit.longitude,
-                terms=visit.terms,
-                terms_fetched_at=visit.terms_fetched_at,
-                unassigned_code="notice_failed",
-                unassigned_reason=f"appointment notice failed: {notice.reason}"[:300],
-                created_at=now,
+            follow_up_request(
+                visit,
+                code="notice_failed",
+                reason=f"appointment notice failed: {notice.reason}",
+                now=now,
             )
         )
         await self._visits.flush()
