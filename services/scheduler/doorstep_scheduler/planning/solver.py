@@ -76,7 +76,7 @@ from doorstep_scheduler.planning.search import MIN_SOLVE_SECONDS, improve, patie
 
 SOLVER = f"pyvrp {version('pyvrp')}"
 # the start: each base's share solved alone, a few milliseconds each, a small part of the budget
-BASE_SOLVE_SECONDS = 0.008
+BASE_SOLVE_SECONDS = 0.02
 START_SHARE = 0.15
 PIN_PROBE_SHARE = 0.05  # of the budget, to learn whether the kept appointments still fit
 Matrix = npt.NDArray[np.int64]
