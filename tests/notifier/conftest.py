@@ -159,7 +159,8 @@ async def make_dispatcher(
             "database_url": notifier_db.url,
             "case_api_url": contact_stub.url,
             "case_api_token": TOKEN,
-            "contact_timeout_seconds": 0.5,
+            # Generous: a loaded CI machine must not turn a normal answer into an outage.
+            "contact_timeout_seconds": 2.0,
             "dispatch_lease_seconds": 5.0,
             "dispatch_backoff_base_seconds": 30.0,
             "dispatch_backoff_cap_seconds": 600.0,
