@@ -21,7 +21,6 @@ from doorstep_scheduler.planning.travel import HaversineTravel
 from doorstep_scheduler.plans.worker import PlanningWorker
 from doorstep_scheduler.settings import SchedulerSettings
 from doorstep_scheduler.teams.models import Collector, CollectorAbsence, Team
-from doorstep_scheduler.visit_terms.exceptions import VisitDataNotFoundError
 from doorstep_scheduler.visit_terms.schemas import VisitContact
 from doorstep_scheduler.visits.handlers import (
     CONSUMER_NAME,
@@ -30,6 +29,7 @@ from doorstep_scheduler.visits.handlers import (
     build_notice_handler,
 )
 from doorstep_scheduler.visits.models import Visit
+from doorstep_shared.case_api_contact import ContactNotFoundError
 from doorstep_shared.messaging.consumer import Handler, transactional_handler
 from tests.scheduler.conftest import SchedulerDb
 
@@ -56,7 +56,7 @@ class VisitDataBook:
     async def fetch(self, case_id: uuid.UUID) -> VisitContact:
         self.asked.append(case_id)
         if case_id not in self.contacts:
-            raise VisitDataNotFoundError(f"case-api has no contact data for case {case_id}")
+            raise ContactNotFoundError(f"case-api has no contact data for case {case_id}")
         return self.contacts[case_id]
 
     def add(

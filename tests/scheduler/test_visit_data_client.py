@@ -17,11 +17,8 @@ from fastapi.responses import JSONResponse, Response
 from doorstep_case_api.cases.schemas import CaseContact
 from doorstep_scheduler.settings import SchedulerSettings
 from doorstep_scheduler.visit_terms.client import PLANNING_PURPOSE, CaseApiVisitData
-from doorstep_scheduler.visit_terms.exceptions import (
-    VisitDataNotFoundError,
-    VisitDataUnavailableError,
-)
 from doorstep_scheduler.visit_terms.terms import read_terms, terms_from_contact
+from doorstep_shared.case_api_contact import ContactNotFoundError, ContactUnavailableError
 from tests.notifier.servers import serving
 
 KNOWN, MISSING, BROKEN, OTHER, GARBLED = (uuid.uuid4() for _ in range(5))
@@ -133,10 +130,10 @@ async def test_without_visit_windows_the_preferred_hours_hold_every_day(client: 
 @pytest.mark.parametrize(
     ("case_id", "error", "says"),
     [
-        (MISSING, VisitDataNotFoundError, "no contact data"),
-        (BROKEN, VisitDataUnavailableError, "HTTP 503"),
-        (OTHER, VisitDataUnavailableError, "another case"),
-        (GARBLED, VisitDataUnavailableError, "unknown shape"),
+        (MISSING, ContactNotFoundError, "no contact data"),
+        (BROKEN, ContactUnavailableError, "HTTP 503"),
+        (OTHER, ContactUnavailableError, "another case"),
+        (GARBLED, ContactUnavailableError, "unknown shape"),
     ],
 )
 async def test_what_case_api_could_not_give_says_why_without_personal_data(
@@ -152,7 +149,7 @@ async def test_an_unreachable_case_api_is_unavailable_not_a_crash() -> None:
     settings = SchedulerSettings(case_api_url="http://127.0.0.1:9", contact_timeout_seconds=1)
     source = CaseApiVisitData(settings)
     try:
-        with pytest.raises(VisitDataUnavailableError, match="unreachable"):
+        with pytest.raises(ContactUnavailableError, match="unreachable"):
             await source.fetch(KNOWN)
     finally:
         await source.aclose()

@@ -5,12 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Protocol
 
-import httpx
-from pydantic import ValidationError
-
-from doorstep_notifier.contacts.exceptions import ContactNotFoundError, ContactUnavailableError
 from doorstep_notifier.contacts.schemas import Contact
 from doorstep_notifier.settings import NotifierSettings
+from doorstep_shared.case_api_contact import case_api_client, fetch_contact
 
 # Why the notifier reads contact data: case-api writes it into its audit log (X-Purpose).
 NOTICE_PURPOSE = "overdue-notice"
@@ -22,45 +19,20 @@ class ContactSource(Protocol):
 
 
 class CaseApiContacts:
-    """``GET {case_api_url}/v1/cases/{case_id}/contact``. Close with :meth:`aclose`."""
+    """``GET {case_api_url}/v1/cases/{case_id}/contact``. Close with :meth:`aclose`.
+
+    5xx, throttling and 401/403 (a credential mix-up an operator fixes) are outages: the notice
+    waits and is retried, up to the attempt limit."""
 
     def __init__(self, settings: NotifierSettings) -> None:
-        token = settings.case_api_token.get_secret_value()
-        self._http = httpx.AsyncClient(
-            base_url=settings.case_api_url,
-            timeout=settings.contact_timeout_seconds,
-            headers={
-                "Authorization": f"Bearer {token}",
-                "Accept": "application/json",
-            },
-            follow_redirects=False,
+        self._http = case_api_client(
+            settings.case_api_url,
+            settings.case_api_token.get_secret_value(),
+            settings.contact_timeout_seconds,
         )
 
     async def fetch(self, case_id: uuid.UUID, *, purpose: str = NOTICE_PURPOSE) -> Contact:
-        try:
-            response = await self._http.get(
-                f"/v1/cases/{case_id}/contact", headers={"X-Purpose": purpose}
-            )
-        except httpx.TimeoutException:
-            raise ContactUnavailableError("case-api did not answer in time") from None
-        except httpx.TransportError as exc:
-            raise ContactUnavailableError(f"case-api unreachable ({type(exc).__name__})") from None
-        if response.status_code == 404:
-            raise ContactNotFoundError(f"case-api has no contact data for case {case_id}")
-        if response.status_code != 200:
-            # 5xx and throttling are outages; 401/403 are a credential mix-up an operator
-            # fixes. Either way the notice waits and is retried, up to the attempt limit.
-            raise ContactUnavailableError(f"case-api answered HTTP {response.status_code}")
-        try:
-            contact = Contact.model_validate_json(response.content)
-        except ValidationError:
-            # The validation message would quote the values: personal data.
-            raise ContactUnavailableError(
-                "case-api sent contact data of an unknown shape"
-            ) from None
-        if contact.case_id != case_id:
-            raise ContactUnavailableError("case-api sent contact data of another case")
-        return contact
+        return await fetch_contact(self._http, case_id, purpose, Contact)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -3,35 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import time
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-_TOLERANT = ConfigDict(frozen=True, extra="ignore")
-
-
-class ContactAddress(BaseModel):
-    model_config = _TOLERANT
-
-    line1: str | None = Field(default=None, repr=False)
-    line2: str | None = Field(default=None, repr=False)
-    city: str | None = Field(default=None, repr=False)
-    region: str | None = Field(default=None, repr=False)
-    postal_code: str | None = Field(default=None, repr=False)
-    country: str | None = None
-    latitude: float | None = Field(default=None, repr=False)
-    longitude: float | None = Field(default=None, repr=False)
-
-
-class LocalHours(BaseModel):
-    model_config = _TOLERANT
-
-    start: time
-    end: time
+from doorstep_shared.case_api_contact import TOLERANT, ContactAddress, LocalHours
 
 
 class ContactPreferences(BaseModel):
-    model_config = _TOLERANT
+    model_config = TOLERANT
 
     preferred_hours: list[LocalHours] | None = None
     refused_channels: list[str] = Field(default_factory=list)
@@ -39,7 +18,7 @@ class ContactPreferences(BaseModel):
 
 
 class Contact(BaseModel):
-    model_config = _TOLERANT
+    model_config = TOLERANT
 
     case_id: uuid.UUID
     name: str = Field(repr=False)

@@ -35,7 +35,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from doorstep_notifier.cases.models import CaseView
 from doorstep_notifier.cases.repository import CaseViewRepository
 from doorstep_notifier.contacts.client import ContactSource
-from doorstep_notifier.contacts.exceptions import ContactNotFoundError, ContactUnavailableError
 from doorstep_notifier.contacts.schemas import Contact, with_refusals
 from doorstep_notifier.decisions.service import ContactJudge, DecisionService
 from doorstep_notifier.notifications.channels import Destination, choose_destination
@@ -53,6 +52,7 @@ from doorstep_notifier.providers.base import (
 )
 from doorstep_notifier.settings import NotifierSettings
 from doorstep_notifier.visits.notice_period import NoticeDeadline
+from doorstep_shared.case_api_contact import ContactNotFoundError, ContactUnavailableError
 from doorstep_shared.clock import utc_now
 from doorstep_shared.contact_rules import Decision, Outcome, TimezoneUnresolvedError
 from doorstep_shared.messaging.backoff import Backoff

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from doorstep_notifier.cases.repository import CaseViewRepository
 from doorstep_notifier.contacts.client import PREVIEW_PURPOSE, ContactSource
-from doorstep_notifier.contacts.exceptions import ContactNotFoundError, ContactUnavailableError
 from doorstep_notifier.contacts.schemas import Contact
 from doorstep_notifier.db import audit_table
 from doorstep_notifier.decisions.service import ContactJudge
@@ -34,6 +33,7 @@ from doorstep_notifier.notifications.status_events import decision_facts
 from doorstep_notifier.providers.base import Channel
 from doorstep_notifier.settings import NotifierSettings
 from doorstep_shared.audit import record_pii_read
+from doorstep_shared.case_api_contact import ContactNotFoundError, ContactUnavailableError
 from doorstep_shared.clock import utc_now
 from doorstep_shared.contact_rules import TimezoneUnresolvedError
 from doorstep_shared.events.contracts import ContactDecisionFacts

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from doorstep_scheduler.plans.problem_builder import DATA_UNAVAILABLE
 from doorstep_scheduler.plans.repository import PlanningRepository
 from doorstep_scheduler.visit_terms.client import VisitDataSource
-from doorstep_scheduler.visit_terms.exceptions import VisitDataUnavailableError
 from doorstep_scheduler.visit_terms.terms import TimezoneUnresolvedError, terms_from_contact
+from doorstep_shared.case_api_contact import ContactNotFoundError, ContactUnavailableError
 
 _PARALLEL_FETCHES = 8
 
@@ -44,7 +44,7 @@ async def fetch_visit_data(
             try:
                 contact = await source.fetch(case_id)
                 terms = terms_from_contact(contact)
-            except VisitDataUnavailableError as exc:
+            except (ContactNotFoundError, ContactUnavailableError) as exc:
                 return FetchedVisitData(visit_id, None, None, None, str(exc))
             except TimezoneUnresolvedError:
                 return FetchedVisitData(

@@ -7,40 +7,20 @@ import uuid
 from datetime import time
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-_TOLERANT = ConfigDict(frozen=True, extra="ignore")
-
-
-class VisitAddress(BaseModel):
-    model_config = _TOLERANT
-
-    line1: str | None = Field(default=None, repr=False)
-    line2: str | None = Field(default=None, repr=False)
-    city: str | None = Field(default=None, repr=False)
-    region: str | None = Field(default=None, repr=False)
-    postal_code: str | None = Field(default=None, repr=False)
-    country: str | None = None
-    latitude: float | None = Field(default=None, repr=False)
-    longitude: float | None = Field(default=None, repr=False)
-
-
-class LocalHours(BaseModel):
-    model_config = _TOLERANT
-
-    start: time
-    end: time
+from doorstep_shared.case_api_contact import TOLERANT, ContactAddress, LocalHours
 
 
 class StatedPreferences(BaseModel):
-    model_config = _TOLERANT
+    model_config = TOLERANT
 
     preferred_hours: list[LocalHours] | None = None
     cease_contact: bool = False
 
 
 class VisitWindowAnswer(BaseModel):
-    model_config = _TOLERANT
+    model_config = TOLERANT
 
     weekday: int = Field(ge=0, le=6)
     start: time
@@ -48,7 +28,7 @@ class VisitWindowAnswer(BaseModel):
 
 
 class RepaymentCapacity(BaseModel):
-    model_config = _TOLERANT
+    model_config = TOLERANT
 
     monthly_income: Decimal = Field(repr=False)
     monthly_obligations: Decimal = Field(repr=False)
@@ -56,7 +36,7 @@ class RepaymentCapacity(BaseModel):
 
 
 class VisitTermsAnswer(BaseModel):
-    model_config = _TOLERANT
+    model_config = TOLERANT
 
     address_kind: str = "home"
     visit_consent_recorded: bool = False
@@ -65,11 +45,11 @@ class VisitTermsAnswer(BaseModel):
 
 
 class VisitContact(BaseModel):
-    model_config = _TOLERANT
+    model_config = TOLERANT
 
     case_id: uuid.UUID
     name: str = Field(repr=False)
-    address: VisitAddress | None = None
+    address: ContactAddress | None = None
     timezone: str | None = None
     preferred_language: str = "en"
     contact_preferences: StatedPreferences = Field(default_factory=StatedPreferences)
