@@ -42,9 +42,8 @@ class VisitRequestService:
 
     async def on_case_state(
         self, state: CaseState, view: CaseView, trigger_event_id: str, now: datetime
-    ) -> bool:
-        """React to a case's new state (stale events are already dropped). True when the
-        planner has something new to do.
+    ) -> None:
+        """React to a case's new state (stale events are already dropped).
 
         Every case event carries the whole state, so whichever event shows a hold, a pause or
         another stage cancels the visit at once, and whichever shows the case back in a
@@ -54,9 +53,10 @@ class VisitRequestService:
         if reason is None and view.visits_exhausted_stage == state.stage:
             reason = "every visit attempt of this stage found nobody home"
         if reason is not None:
-            return bool(await self.cancel_active(state.case_id, reason, now))
+            await self.cancel_active(state.case_id, reason, now)
+            return
         if await self._visits.active_for_case(state.case_id):
-            return False  # already requested or planned: the planner keeps it where it is
+            return  # already requested or planned: the planner keeps it where it is
         self._visits.add(
             Visit(
                 id=uuid.uuid4(),
@@ -72,7 +72,6 @@ class VisitRequestService:
         )
         await self._visits.flush()  # the one-active-visit index speaks inside this handler
         logger.info("visit requested", extra={"case_id": str(state.case_id)})
-        return True
 
     async def cancel_active(self, case_id: uuid.UUID, reason: str, now: datetime) -> list[Visit]:
         cancelled = []
@@ -96,34 +95,27 @@ class VisitRequestService:
             )
         return cancelled
 
-    async def on_notice_sent(self, notice: VisitNoticeSent, notice_period: timedelta) -> bool:
-        """Record that the customer was told; True when the visit must move because the notice
-        went out too late for its window (e.g. held back overnight by the contact rules)."""
+    async def on_notice_sent(self, notice: VisitNoticeSent, notice_period: timedelta) -> None:
+        """Record that the customer was told; a notice that went out too late for its window
+        (e.g. held back overnight by the contact rules) marks the visit to move."""
         visit = await self._announced(notice.visit_id, notice.trigger_event_id)
         if visit is None:
-            return False
+            return
         visit.notice_sent_at = notice.sent_at
-        if visit.window_start is not None and visit.window_start < notice.sent_at + notice_period:
-            visit.notice_status = "late"
-            logger.warning("appointment notice too late: visit to move", extra=_ids(visit))
-            return True
-        visit.notice_status = "sent"
-        return False
+        if not _marked_late(visit, notice.sent_at, notice_period):
+            visit.notice_status = "sent"
 
     async def on_notice_failed(
         self, notice: VisitNoticeFailed, notice_period: timedelta, now: datetime
-    ) -> bool:
+    ) -> None:
         """The customer could not be told: this appointment must not go ahead. If it was only
         too soon (the notice was held back), the next run moves it further out; otherwise the
-        visit is withdrawn and left for operations (another notice would fail the same way).
-        True when the planner has work."""
+        visit is withdrawn and left for operations (another notice would fail the same way)."""
         visit = await self._announced(notice.visit_id, notice.trigger_event_id)
         if visit is None:
-            return False
-        if visit.window_start is not None and visit.window_start < notice.failed_at + notice_period:
-            visit.notice_status = "late"
-            logger.warning("appointment notice too late: visit to move", extra=_ids(visit))
-            return True
+            return
+        if _marked_late(visit, notice.failed_at, notice_period):
+            return
         visit.notice_status = "failed"
         visit.status = "cancelled"
         visit.cancel_reason = "appointment notice could not be sent"
@@ -140,7 +132,6 @@ class VisitRequestService:
         )
         await self._visits.flush()
         logger.warning("appointment notice failed: visit withdrawn", extra=_ids(visit))
-        return False
 
     async def _announced(self, visit_id: uuid.UUID, trigger_event_id: str) -> Visit | None:
         visit = await self._visits.lock(visit_id)
@@ -169,6 +160,16 @@ def no_visit_reason(state: CaseState) -> str | None:
     if state.treatment != FIELD_VISIT:
         return f"case moved to the {state.stage} stage"
     return None
+
+
+def _marked_late(visit: Visit, told_at: datetime, notice_period: timedelta) -> bool:
+    """Whether the notice (sent or refused at ``told_at``) came too late for the window; such a
+    visit is marked ``late`` and the next planning run moves it."""
+    if visit.window_start is None or visit.window_start >= told_at + notice_period:
+        return False
+    visit.notice_status = "late"
+    logger.warning("appointment notice too late: visit to move", extra=_ids(visit))
+    return True
 
 
 def still_calls_for_a_visit(view: CaseView | None) -> bool:
