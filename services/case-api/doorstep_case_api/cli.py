@@ -11,8 +11,8 @@ from doorstep_case_api.accounts.rotation import BATCH, KeyRotation
 from doorstep_case_api.db import api_key_table, audit_table
 from doorstep_case_api.settings import CaseApiSettings
 from doorstep_shared.cli import ServiceCommand, run_service_cli
-from doorstep_shared.db.engine import create_engine, create_sessionmaker
 from doorstep_shared.security.crypto import FieldCryptoError, field_crypto
+from doorstep_shared.security.rotation_cli import run_rotation
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -29,22 +29,13 @@ async def rotate_keys(settings: CaseApiSettings, args: argparse.Namespace) -> in
     except FieldCryptoError as exc:
         print(f"rotate-keys: {exc}", file=sys.stderr)
         return 2
-    engine = create_engine(settings.database_url)
-    try:
-        result = await KeyRotation(
-            create_sessionmaker(engine), PersonalDataCodec(cipher, index)
-        ).run(max(1, args.batch_size))
-    except FieldCryptoError as exc:
-        # Names a column and a key id, never a value; batches before this one are kept.
-        print(f"rotate-keys: stopped: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        await engine.dispose()
-    print(
-        f"rotate-keys: rewrote {result.rewritten} of {result.scanned} customer rows; "
-        f"all are under key id {cipher.active_key_id!r}"
+    codec = PersonalDataCodec(cipher, index)
+    return await run_rotation(
+        settings.database_url,
+        lambda sessions: KeyRotation(sessions, codec).run(max(1, args.batch_size)),
+        rows="customer rows",
+        active_key_id=cipher.active_key_id,
     )
-    return 0
 
 
 COMMANDS: dict[str, ServiceCommand[CaseApiSettings]] = {

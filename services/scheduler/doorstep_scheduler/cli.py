@@ -11,8 +11,8 @@ from doorstep_scheduler.encryption import use_cipher
 from doorstep_scheduler.settings import SchedulerSettings
 from doorstep_scheduler.visits.rotation import BATCH, VisitKeyRotation
 from doorstep_shared.cli import ServiceCommand, run_service_cli
-from doorstep_shared.db.engine import create_engine, create_sessionmaker
 from doorstep_shared.security.crypto import FieldCryptoError
+from doorstep_shared.security.rotation_cli import run_rotation
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -28,20 +28,12 @@ async def rotate_keys(settings: SchedulerSettings, args: argparse.Namespace) -> 
         print(f"rotate-keys: {exc}", file=sys.stderr)
         return 2
     use_cipher(cipher)
-    engine = create_engine(settings.database_url)
-    try:
-        result = await VisitKeyRotation(create_sessionmaker(engine)).run(max(1, args.batch_size))
-    except FieldCryptoError as exc:
-        # Names a column and a key id, never a value; batches before this one are kept.
-        print(f"rotate-keys: stopped: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        await engine.dispose()
-    print(
-        f"rotate-keys: rewrote {result.rewritten} of {result.scanned} visit rows; "
-        f"all are under key id {cipher.active_key_id!r}"
+    return await run_rotation(
+        settings.database_url,
+        lambda sessions: VisitKeyRotation(sessions).run(max(1, args.batch_size)),
+        rows="visit rows",
+        active_key_id=cipher.active_key_id,
     )
-    return 0
 
 
 COMMANDS: dict[str, ServiceCommand[SchedulerSettings]] = {
