@@ -19,7 +19,7 @@ from doorstep_scheduler.planning.problem import (
 )
 from doorstep_scheduler.planning.windows import lawful_visit_windows
 from doorstep_scheduler.plans.priority import visit_priority
-from doorstep_scheduler.visit_terms.terms import SENSITIVE_PLACES, read_terms
+from doorstep_scheduler.visit_terms.terms import SENSITIVE_PLACES, StoredTerms, read_terms
 from doorstep_scheduler.visits.models import Visit
 from doorstep_shared.contact_rules import (
     Channel,
@@ -72,11 +72,11 @@ def sort_visits(
                 out.pinned.append(pinned)
                 continue
             out.moving.add(visit.id)
-        blocked = _blocked(visit, cases.get(visit.case_id), rules)
-        if blocked is not None:
-            out.blocked.append(blocked)
+        checked = _check(visit, cases.get(visit.case_id), rules)
+        if isinstance(checked, Unplanned):
+            out.blocked.append(checked)
             continue
-        demand = _demand(visit, cases[visit.case_id], last_visited, days, rules, now)
+        demand = _demand(visit, checked, last_visited, days, rules, now)
         out.priorities[visit.id] = demand.priority
         out.demands.append(demand)
     return out
@@ -109,7 +109,16 @@ def _pinned(
     )
 
 
-def _blocked(visit: Visit, case: CaseView | None, rules: PlanningRules) -> Unplanned | None:
+@dataclass(frozen=True, slots=True)
+class _Plannable:
+    case: CaseView
+    terms: StoredTerms
+    location: GeoPoint
+
+
+def _check(visit: Visit, case: CaseView | None, rules: PlanningRules) -> Unplanned | _Plannable:
+    """Why the visit cannot be given to the solver at all, or what it is planned from."""
+
     def why(code: str, reason: str) -> Unplanned:
         return Unplanned(visit.id, visit.case_id, code, reason)
 
@@ -140,7 +149,7 @@ def _blocked(visit: Visit, case: CaseView | None, rules: PlanningRules) -> Unpla
             "consent_required",
             "the customer is flagged vulnerable: a visit needs their recorded consent",
         )
-    return None
+    return _Plannable(case, terms, GeoPoint(visit.latitude, visit.longitude))
 
 
 def _notice_can_go(pack: RulePack, zone: str, now: datetime) -> datetime:
@@ -162,17 +171,13 @@ def _next_quarter_hour(moment: datetime) -> datetime:
 
 def _demand(
     visit: Visit,
-    case: CaseView,
+    plannable: _Plannable,
     last_visited: dict[uuid.UUID, datetime],
     days: tuple[date, ...],
     rules: PlanningRules,
     now: datetime,
 ) -> VisitDemand:
-    # _blocked has ruled out visits without terms or coordinates.
-    assert visit.terms is not None
-    assert visit.latitude is not None
-    assert visit.longitude is not None
-    terms = read_terms(visit.terms)
+    case, terms = plannable.case, plannable.terms
     earliest = _notice_can_go(rules.pack, terms.timezone, now) + rules.conduct.notice_period
     last = last_visited.get(visit.case_id)
     if last is not None:
@@ -184,7 +189,7 @@ def _demand(
     return VisitDemand(
         visit_id=visit.id,
         case_id=visit.case_id,
-        location=GeoPoint(visit.latitude, visit.longitude),
+        location=plannable.location,
         service=rules.service,
         priority=visit_priority(
             days_past_due=case.days_past_due,
