@@ -86,14 +86,23 @@ def build_app(
 
 
 def seal_routes(
-    app: FastAPI, settings: ServiceSettings, exempt: frozenset[str] = frozenset()
+    app: FastAPI,
+    settings: ServiceSettings,
+    exempt: frozenset[str] = frozenset(),
+    streamed_bodies: dict[str, int] | None = None,
 ) -> FastAPI:
     """Last step of ``create_app``: every route has an access rule, and its docs say which.
 
     The body limit goes on last, so it is the outermost middleware: nothing reads a body
-    (the idempotency middleware hashes it) before the limit applies.
+    (the idempotency middleware hashes it) before the limit applies. ``streamed_bodies`` maps
+    the paths of routes that read their body as a stream to their own limit.
     """
     assert_every_route_guarded(app, exempt)
     install_scope_docs(app)
-    app.add_middleware(BodySizeLimit, limit_for=lambda _path: settings.max_request_body_bytes)
+    streamed = streamed_bodies or {}
+    app.add_middleware(
+        BodySizeLimit,
+        limit_for=lambda path: streamed.get(path, settings.max_request_body_bytes),
+        streamed=frozenset(streamed),
+    )
     return app

@@ -36,6 +36,7 @@ A, C = Scope, "any"  # "any": one of the scopes is enough
 # (service, method, path) -> (mode, scopes). mode "all": every scope is needed.
 EXPECTED: dict[tuple[str, str, str], tuple[str, set[str] | frozenset[str]]] = {
     ("case-api", "PUT", "/v1/accounts/{account_id}/delinquency"): ("all", {A.ACCOUNTS_WRITE}),
+    ("case-api", "POST", "/v1/delinquency-batches"): ("all", {A.ACCOUNTS_WRITE}),
     ("case-api", "POST", "/v1/accounts/{account_id}/payments"): ("all", {A.ACCOUNTS_WRITE}),
     ("case-api", "GET", "/v1/cases"): ("all", {A.CASES_READ}),
     ("case-api", "GET", "/v1/cases/{case_id}"): ("all", {A.CASES_READ}),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from doorstep_case_api.accounts.batch_router import BATCH_PATH, document_batch_record
+from doorstep_case_api.accounts.batch_router import router as batch_intake_router
 from doorstep_case_api.accounts.router import router as intake_router
 from doorstep_case_api.arrangements.router import router as arrangements_router
 from doorstep_case_api.cases.handlers import HANDLED_STATUS_TYPES, status_writeback
@@ -91,6 +93,7 @@ def create_app(settings: CaseApiSettings | None = None) -> FastAPI:
     app.state.field_cipher, app.state.blind_index = field_crypto(settings)  # bad keys stop here
     for router in (
         intake_router,
+        batch_intake_router,
         payments_router,
         cases_router,
         promises_router,
@@ -103,4 +106,5 @@ def create_app(settings: CaseApiSettings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     install_idempotency(app)
-    return seal_routes(app, settings)
+    document_batch_record(app)
+    return seal_routes(app, settings, streamed_bodies={BATCH_PATH: settings.max_batch_body_bytes})

@@ -45,6 +45,26 @@ class CaseApiSettings(ServiceSettings):
         default=time(1, 0),
         description="Local time (bank time zone) at which the daily evaluation job runs.",
     )
+    batch_chunk_records: int = Field(
+        default=500,
+        ge=1,
+        le=10_000,
+        description="Records of a delinquency batch applied per transaction: each chunk "
+        "commits with its outbox rows; a replay of the batch id returns its stored results.",
+    )
+    max_batch_records: int = Field(
+        default=10_000,
+        ge=1,
+        le=10_000,
+        description="Records one POST /v1/delinquency-batches may carry; the rest of a longer "
+        "body is not read (the response says where it stopped).",
+    )
+    max_batch_body_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of POST /v1/delinquency-batches (other routes keep "
+        "max_request_body_bytes); a chunked body is cut off there.",
+    )
     daily_evaluation_enabled: bool = Field(
         default=True, description="Run the daily evaluation job inside the web process."
     )

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, Uuid, text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep_case_api.db import Base
@@ -56,3 +56,17 @@ class Account(Base):
     currency: Mapped[str] = mapped_column(String(3))
     last_as_of_date: Mapped[date] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IntakeBatchChunk(Base):
+    """One applied chunk of a delinquency batch, committed with the chunk's changes: a replay
+    of the same batch id returns these results instead of applying the records again."""
+
+    __tablename__ = "intake_batch_chunk"
+
+    batch_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chunk_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # SHA-256 of the chunk's records: the same batch id with other records is refused.
+    digest: Mapped[str] = mapped_column(String(64))
+    results: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

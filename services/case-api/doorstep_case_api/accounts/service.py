@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from doorstep_case_api.accounts.exceptions import CurrencyChangedError, StaleSnapshotError
+from doorstep_case_api.accounts.models import Account
 from doorstep_case_api.accounts.personal_data import PersonalData, PersonalDataCodec
 from doorstep_case_api.accounts.repository import AccountRepository
 from doorstep_case_api.accounts.schemas import CustomerSnapshot, DelinquencySnapshot, IntakeOutcome
@@ -46,7 +47,7 @@ class IntakeService:
         loan = snapshot.loan
         customer_id = await self._accounts.upsert_customer(
             snapshot.customer.customer_id,
-            _customer_fields(snapshot.customer, now, self._personal_data),
+            customer_fields(snapshot.customer, now, self._personal_data),
         )
         if snapshot.customer.visit_terms is not None:
             # Only when reported: a snapshot without terms keeps what operations recorded.
@@ -62,22 +63,18 @@ class IntakeService:
             now=now,
         )
         if not created:
-            if snapshot.as_of_date < account.last_as_of_date:
-                raise StaleSnapshotError(
-                    f"as_of_date {snapshot.as_of_date} is older than the last applied "
-                    f"{account.last_as_of_date}; nothing was changed.",
-                    last_as_of_date=account.last_as_of_date.isoformat(),
-                )
-            if loan.currency != account.currency:
-                raise CurrencyChangedError(
-                    f"account is kept in {account.currency}; snapshot says {loan.currency}."
-                )
-            account.customer_id = customer_id
-            account.product = loan.product
-            account.last_as_of_date = snapshot.as_of_date
-            account.updated_at = now
+            check_against_account(account.last_as_of_date, account.currency, snapshot)
+            update_account(account, customer_id, snapshot, now)
 
         case = await self._cases.open_case_for_account(account_id)
+        return await self.apply_to_case(account_id, snapshot, case, now)
+
+    async def apply_to_case(
+        self, account_id: str, snapshot: DelinquencySnapshot, case: Case | None, now: datetime
+    ) -> IntakeOutput:
+        """The case part of a snapshot already checked against its (locked) account; ``case``
+        is the account's open case, if any, locked too."""
+        loan = snapshot.loan
         if loan.arrears.total == 0:
             if case is None:
                 return IntakeOutput("no_case", None)
@@ -157,6 +154,31 @@ class IntakeService:
         return "stage_changed" if case.stage != stage_before else "updated"
 
 
+def check_against_account(
+    last_as_of_date: date, currency: str, snapshot: DelinquencySnapshot
+) -> None:
+    """Refuse a snapshot older than the account's last applied one, or in another currency."""
+    if snapshot.as_of_date < last_as_of_date:
+        raise StaleSnapshotError(
+            f"as_of_date {snapshot.as_of_date} is older than the last applied "
+            f"{last_as_of_date}; nothing was changed.",
+            last_as_of_date=last_as_of_date.isoformat(),
+        )
+    if snapshot.loan.currency != currency:
+        raise CurrencyChangedError(
+            f"account is kept in {currency}; snapshot says {snapshot.loan.currency}."
+        )
+
+
+def update_account(
+    account: Account, customer_id: uuid.UUID, snapshot: DelinquencySnapshot, now: datetime
+) -> None:
+    account.customer_id = customer_id
+    account.product = snapshot.loan.product
+    account.last_as_of_date = snapshot.as_of_date
+    account.updated_at = now
+
+
 def _amounts(case: Case) -> tuple[object, ...]:
     return (
         case.principal,
@@ -181,7 +203,7 @@ def _apply_amounts(case: Case, snapshot: DelinquencySnapshot) -> None:
     case.as_of_date = snapshot.as_of_date
 
 
-def _customer_fields(
+def customer_fields(
     customer: CustomerSnapshot, now: datetime, personal_data: PersonalDataCodec
 ) -> dict[str, object]:
     address = customer.address
