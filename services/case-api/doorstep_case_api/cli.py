@@ -1,14 +1,16 @@
-"""``doorstep-case-api migrate|serve|rotate-keys|audit``."""
+"""``doorstep-case-api migrate|serve|rotate-keys|audit|import``."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 
 from doorstep_case_api.accounts.personal_data import PersonalDataCodec
 from doorstep_case_api.accounts.rotation import BATCH, KeyRotation
 from doorstep_case_api.db import api_key_table, audit_table
+from doorstep_case_api.feed_import.command import add_import_arguments, run_import
 from doorstep_case_api.settings import CaseApiSettings
 from doorstep_shared.cli import ServiceCommand, run_service_cli
 from doorstep_shared.security.crypto import FieldCryptoError, field_crypto
@@ -38,7 +40,18 @@ async def rotate_keys(settings: CaseApiSettings, args: argparse.Namespace) -> in
     )
 
 
+async def import_feed(_settings: CaseApiSettings, args: argparse.Namespace) -> int:
+    # Through the API, not the database: the same checks, events and results as the feed.
+    return await asyncio.to_thread(run_import, args)
+
+
 COMMANDS: dict[str, ServiceCommand[CaseApiSettings]] = {
+    "import": ServiceCommand(
+        help="send a delinquency file (CSV or NDJSON) through POST /v1/delinquency-batches "
+        "with a progress bar; rejected rows go to a file with their reason",
+        run=import_feed,
+        add_arguments=add_import_arguments,
+    ),
     "rotate-keys": ServiceCommand(
         help="re-encrypt customer personal data under the active key id (and encrypt values "
         "written before encryption); run after every key change and after upgrading",

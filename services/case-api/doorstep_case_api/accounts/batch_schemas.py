@@ -20,7 +20,9 @@ def _record_example() -> dict[str, Any]:
     assert isinstance(extra, dict)
     examples = extra["examples"]
     assert isinstance(examples, list)
-    return {"account_id": "LOAN-42", **examples[0]}
+    first = examples[0]
+    assert isinstance(first, dict)
+    return {"account_id": "LOAN-42", **first}
 
 
 BATCH_RECORD_EXAMPLE = _record_example()
