@@ -15,6 +15,7 @@ import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import (
@@ -70,17 +71,36 @@ async def add_to_outbox(
     session: AsyncSession, table: Table, envelope: EventEnvelope, topic: str
 ) -> None:
     """Stage ``envelope`` for publication in the caller's transaction (key = its subject)."""
-    await session.execute(
-        insert(table).values(
-            event_id=envelope.id,
-            event_type=envelope.type,
-            topic=topic,
-            message_key=envelope.subject,
-            headers=[[key, value.decode()] for key, value in envelope.kafka_headers()],
-            payload=envelope.kafka_value().decode(),
-            created_at=utc_now(),
-        )
-    )
+    await session.execute(insert(table).values(**_outbox_row(envelope, topic)))
+
+
+def _outbox_row(envelope: EventEnvelope, topic: str) -> dict[str, Any]:
+    return {
+        "event_id": envelope.id,
+        "event_type": envelope.type,
+        "topic": topic,
+        "message_key": envelope.subject,
+        "headers": [[key, value.decode()] for key, value in envelope.kafka_headers()],
+        "payload": envelope.kafka_value().decode(),
+        "created_at": utc_now(),
+    }
+
+
+class OutboxBuffer:
+    """Envelopes staged in memory, then written with one multi-row insert in the caller's
+    transaction (``flush``): many events, one statement. Their order is kept."""
+
+    def __init__(self, table: Table) -> None:
+        self._table = table
+        self._rows: list[dict[str, Any]] = []
+
+    def add(self, envelope: EventEnvelope, topic: str) -> None:
+        self._rows.append(_outbox_row(envelope, topic))
+
+    async def flush(self, session: AsyncSession) -> None:
+        if self._rows:
+            rows, self._rows = self._rows, []
+            await session.execute(insert(self._table), rows)
 
 
 async def outbox_backlog(engine: AsyncEngine, table: Table) -> int:

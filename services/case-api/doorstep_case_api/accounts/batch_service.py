@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -31,9 +31,11 @@ from doorstep_case_api.accounts.service import (
 )
 from doorstep_case_api.cases.context import CaseRules
 from doorstep_case_api.cases.models import Case
+from doorstep_case_api.db import outbox_table
 from doorstep_case_api.visit_terms.service import VisitTermsService
 from doorstep_shared.clock import utc_now
 from doorstep_shared.errors import PROBLEM_BASE, ProblemError
+from doorstep_shared.messaging.outbox import OutboxBuffer
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +122,11 @@ class BatchIntakeService:
                     customer_ids[record.customer.customer_id], record.customer.visit_terms, now
                 )
         open_cases = await self._batches.open_cases(record.account_id for record in accepted)
+        outbox = OutboxBuffer(outbox_table)
+        facts = await self._rules.repository().load_facts([c.id for c in open_cases.values()])
+        intake = IntakeService(
+            replace(self._rules, facts=facts, outbox=outbox), self._personal_data
+        )
         for index, record in zip(indexes, accepted, strict=True):
             account = accounts[record.account_id]
             if record.account_id in raced:
@@ -130,9 +137,10 @@ class BatchIntakeService:
                     continue
             update_account(account, customer_ids[record.customer.customer_id], record, now)
             case = open_cases.get(record.account_id)
-            output = await self._intake.apply_to_case(record.account_id, record, case, now)
+            output = await intake.apply_to_case(record.account_id, record, case, now)
             _track_open_case(open_cases, record.account_id, output)
             results[index] = _applied(index, record.account_id, output)
+        await outbox.flush(self._rules.session)
         await self._rules.session.flush()  # inside the savepoint: a failure here is isolated
         return [results[raw.index] for raw in records]
 

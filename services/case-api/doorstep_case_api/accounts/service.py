@@ -19,7 +19,6 @@ from doorstep_case_api.cases.ladder import entry_stage
 from doorstep_case_api.cases.lifecycle import resolve_case
 from doorstep_case_api.cases.models import Case, StageTransition
 from doorstep_case_api.cases.progression import advance
-from doorstep_case_api.cases.repository import CaseRepository
 from doorstep_case_api.charges.service import charge_late_fee
 from doorstep_case_api.visit_terms.service import VisitTermsService
 from doorstep_shared.clock import utc_now
@@ -40,7 +39,7 @@ class IntakeService:
         # used; the HTTP intake always passes the app's codec built from settings.
         self._personal_data = personal_data or PersonalDataCodec.local_development()
         self._accounts = AccountRepository(rules.session)
-        self._cases = CaseRepository(rules.session)
+        self._cases = rules.repository()
 
     async def apply_snapshot(self, account_id: str, snapshot: DelinquencySnapshot) -> IntakeOutput:
         now = utc_now()
@@ -112,7 +111,8 @@ class IntakeService:
         )
         _apply_amounts(case, snapshot)
         self._cases.add(case)
-        await self._cases.flush()
+        if not self._cases.opened_in_this_batch(case.id):
+            await self._cases.flush()
         ctx = self._rules.context(case)
         ctx.cases.add_stage_transition(
             StageTransition(

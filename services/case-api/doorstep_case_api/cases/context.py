@@ -10,10 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from doorstep_case_api.cases.events import CaseEventRecorder
 from doorstep_case_api.cases.exceptions import CaseNotFoundError
+from doorstep_case_api.cases.facts import CaseFacts
 from doorstep_case_api.cases.models import Case
 from doorstep_case_api.cases.repository import CaseRepository
 from doorstep_case_api.operations.concurrency import check_if_match
 from doorstep_case_api.policy.model import CollectionPolicy, ProductPolicy
+from doorstep_shared.messaging.outbox import OutboxBuffer
 
 
 @dataclass
@@ -34,23 +36,32 @@ class CaseRules:
     policy: CollectionPolicy
     business_date: date
     event_source: str
+    # Batch intake only: holds and arrangements read once per chunk, events staged to go
+    # into the outbox with one statement.
+    facts: CaseFacts | None = None
+    outbox: OutboxBuffer | None = None
+
+    def repository(self) -> CaseRepository:
+        return CaseRepository(self.session, self.facts)
 
     async def locked(self, case_id: uuid.UUID, if_match: str | None = None) -> CaseContext:
         """The case locked for this transaction (SELECT ... FOR UPDATE), as a rule context;
         404 when unknown, 412 when the caller read an older version."""
-        case = await CaseRepository(self.session).lock(case_id)
+        case = await self.repository().lock(case_id)
         if case is None:
             raise CaseNotFoundError(f"no case {case_id}")
         check_if_match(if_match, case)
         return self.context(case)
 
     def context(self, case: Case) -> CaseContext:
-        cases = CaseRepository(self.session)
+        cases = self.repository()
         return CaseContext(
             session=self.session,
             case=case,
             policy=self.policy.for_product(case.product),
             business_date=self.business_date,
             cases=cases,
-            events=CaseEventRecorder(self.session, cases, self.event_source, self.business_date),
+            events=CaseEventRecorder(
+                self.session, cases, self.event_source, self.business_date, self.outbox
+            ),
         )

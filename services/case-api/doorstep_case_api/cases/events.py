@@ -15,7 +15,7 @@ from doorstep_case_api.policy.model import ProductPolicy
 from doorstep_shared.clock import utc_now
 from doorstep_shared.events.contracts import Arrears, CaseState, Charges, to_envelope
 from doorstep_shared.events.topics import CASE_EVENTS
-from doorstep_shared.messaging.outbox import add_to_outbox
+from doorstep_shared.messaging.outbox import OutboxBuffer, add_to_outbox
 from doorstep_shared.money import to_minor_digits
 
 
@@ -48,9 +48,15 @@ class CaseEventRecorder:
     """Records case events. Each takes the case's next sequence number and carries its state."""
 
     def __init__(
-        self, session: AsyncSession, cases: CaseRepository, source: str, business_date: date
+        self,
+        session: AsyncSession,
+        cases: CaseRepository,
+        source: str,
+        business_date: date,
+        outbox: OutboxBuffer | None = None,
     ) -> None:
         self._session = session
+        self._outbox = outbox
         self._cases = cases
         self._source = source
         self.business_date = business_date
@@ -86,7 +92,10 @@ class CaseEventRecorder:
             **specific,
         )
         envelope = to_envelope(event, self._source, sequence=event.sequence)
-        await add_to_outbox(self._session, outbox_table, envelope, CASE_EVENTS)
+        if self._outbox is not None:
+            self._outbox.add(envelope, CASE_EVENTS)
+        else:
+            await add_to_outbox(self._session, outbox_table, envelope, CASE_EVENTS)
         self._cases.add_timeline_entry(
             TimelineEntry(
                 case_id=case.id,

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from doorstep_case_api.accounts.models import Account, Customer
 from doorstep_case_api.arrangements.models import Arrangement
+from doorstep_case_api.cases.facts import CaseFacts
 from doorstep_case_api.cases.models import Case, StageTransition, TimelineEntry
 from doorstep_case_api.holds.models import Hold
 
@@ -132,11 +133,43 @@ def case_conditions(where: CaseFilter) -> list[ColumnElement[bool]]:
 
 
 class CaseRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, facts: CaseFacts | None = None) -> None:
         self._session = session
+        self._facts = facts
 
     def add(self, case: Case) -> None:
         self._session.add(case)
+        if self._facts is not None:
+            self._facts.add_new_case(case.id)
+
+    def opened_in_this_batch(self, case_id: uuid.UUID) -> bool:
+        """A case this chunk opened: nothing else refers to it yet, so its rows can wait for
+        the chunk's flush (one multi-row insert per table)."""
+        return self._facts is not None and case_id in self._facts.opened
+
+    def known_hold_free(self, case_id: uuid.UUID) -> bool:
+        """True when the prefetched facts say the case has no hold (so no query is needed)."""
+        return self._facts is not None and self._facts.hold_types.get(case_id) == set()
+
+    async def load_facts(self, case_ids: Sequence[uuid.UUID]) -> CaseFacts:
+        """Active holds and arrangements of ``case_ids``: two queries for any number of cases."""
+        facts = CaseFacts({case_id: set() for case_id in case_ids})
+        if not case_ids:
+            return facts
+        holds = await self._session.execute(
+            select(Hold.case_id, Hold.hold_type).where(
+                Hold.case_id.in_(case_ids), Hold.lifted_on.is_(None)
+            )
+        )
+        for case_id, hold_type in holds:
+            facts.hold_types[case_id].add(hold_type)
+        arranged = await self._session.execute(
+            select(Arrangement.case_id).where(
+                Arrangement.case_id.in_(case_ids), Arrangement.status == "active"
+            )
+        )
+        facts.with_arrangement.update(arranged.scalars())
+        return facts
 
     def add_timeline_entry(self, entry: TimelineEntry) -> None:
         self._session.add(entry)
@@ -205,12 +238,16 @@ class CaseRepository:
         return result.scalars().all()
 
     async def active_hold_types(self, case_id: uuid.UUID) -> set[str]:
+        if self._facts is not None and self._facts.knows(case_id):
+            return set(self._facts.hold_types[case_id])
         result = await self._session.execute(
             select(Hold.hold_type).where(Hold.case_id == case_id, Hold.lifted_on.is_(None))
         )
         return set(result.scalars())
 
     async def has_active_arrangement(self, case_id: uuid.UUID) -> bool:
+        if self._facts is not None and self._facts.knows(case_id):
+            return case_id in self._facts.with_arrangement
         result = await self._session.execute(
             select(Arrangement.id)
             .where(Arrangement.case_id == case_id, Arrangement.status == "active")

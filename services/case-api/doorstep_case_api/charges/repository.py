@@ -29,8 +29,26 @@ class ChargeRepository:
         accrual_date: date,
         basis: str,
         now: datetime,
+        case_unwritten: bool = False,
     ) -> bool:
-        """Insert the entry unless this case already has one of this kind for this date."""
+        """Insert the entry unless this case already has one of this kind for this date.
+
+        ``case_unwritten``: the case was opened in this transaction and not flushed yet (batch
+        intake), so it has no entry: the row is staged and goes with the case at the flush.
+        """
+        if case_unwritten:
+            self._session.add(
+                ChargeEntry(
+                    case_id=case_id,
+                    kind=kind,
+                    amount=amount,
+                    currency=currency,
+                    accrual_date=accrual_date,
+                    basis=basis,
+                    created_at=now,
+                )
+            )
+            return True
         result = await self._session.execute(
             upsert_insert(self._session, ChargeEntry.__table__)
             .values(

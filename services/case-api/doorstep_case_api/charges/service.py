@@ -27,7 +27,7 @@ async def charge_late_fee(ctx: CaseContext) -> None:
     """The one-time late fee when a case opens (unless fees are frozen)."""
     case = ctx.case
     charges = ChargeRepository(ctx.session)
-    if await charges.fees_frozen(case.id):
+    if not ctx.cases.known_hold_free(case.id) and await charges.fees_frozen(case.id):
         return
     fee = min(round_to_minor(ctx.policy.charges.late_fee, case.currency), _room_under_cap(ctx))
     if fee <= 0:
@@ -40,6 +40,7 @@ async def charge_late_fee(ctx: CaseContext) -> None:
         accrual_date=ctx.business_date,
         basis="late fee on opening",
         now=utc_now(),
+        case_unwritten=ctx.cases.opened_in_this_batch(case.id),
     )
     if added:
         case.late_fee_charged += fee
