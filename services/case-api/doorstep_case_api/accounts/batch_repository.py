@@ -45,15 +45,17 @@ class BatchRepository:
         if not rows:
             return {}
         table = Customer.__table__
-        statement = upsert_insert(self._session, table).values(
-            [{"id": uuid.uuid4(), **row} for row in rows]
-        )
+        statement = upsert_insert(self._session, table)
         changing = [name for name in rows[0] if name != "external_id"]
         statement = statement.on_conflict_do_update(
             index_elements=["external_id"],
             set_={name: statement.excluded[name] for name in changing},
         ).returning(table.c.external_id, table.c.id)
-        result = await self._session.execute(statement)
+        # Parameter lists, not .values([...]): one cached statement that the driver batches
+        # ("insertmanyvalues"), instead of compiling a new many-row statement per chunk.
+        result = await self._session.execute(
+            statement, [{"id": uuid.uuid4(), **row} for row in rows]
+        )
         return {external_id: customer_id for external_id, customer_id in result.all()}
 
     async def create_accounts(
@@ -66,9 +68,9 @@ class BatchRepository:
         table = Account.__table__
         result = await self._session.execute(
             upsert_insert(self._session, table)
-            .values(list(rows))
             .on_conflict_do_nothing(index_elements=["account_id"])
-            .returning(table.c.account_id)
+            .returning(table.c.account_id),
+            list(rows),
         )
         created = set(result.scalars())
         return await self.lock_accounts(row["account_id"] for row in rows), created
