@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from doorstep_case_api.accounts.batch_repository import BatchRepository
-from doorstep_case_api.accounts.models import Account
+from doorstep_case_api.accounts.models import Account, Customer
 from doorstep_case_api.cases.models import Case
 from doorstep_case_api.cli import MIGRATIONS
 from doorstep_case_api.db import outbox_table
@@ -352,3 +352,25 @@ async def test_a_batch_leaves_the_same_state_as_one_put_after_another(
     assert len(state("B-", found)) == 4  # ACC-2 resolved, then a new case opened
     events = await outbox_types(client)
     assert len(events) == sum(case.last_sequence for case in found)
+
+
+async def test_a_customer_reported_unchanged_is_not_rewritten(client: httpx.AsyncClient) -> None:
+    async def stored_name_token() -> str:
+        async with client.app.state.sessionmaker() as session:  # type: ignore[attr-defined]
+            return str(
+                await session.scalar(select(Customer.name).where(Customer.external_id == "C-1"))
+            )
+
+    await post(client, "night-1", ndjson([record("ACC-1", customer="C-1")]))
+    first = await stored_name_token()
+
+    await post(client, "night-2", ndjson([record("ACC-1", customer="C-1", days_past_due=36)]))
+    assert await stored_name_token() == first  # each encryption gives a new token
+
+    renamed = record("ACC-1", customer="C-1", days_past_due=37)
+    renamed["customer"]["name"] = "Li Wei-Zhang"
+    await post(client, "night-3", ndjson([renamed]))
+    assert await stored_name_token() != first
+    response = await client.get(f"/v1/cases/{(await cases(client))['ACC-1'].id}/contact")
+    assert response.status_code == 200
+    assert response.json()["name"] == "Li Wei-Zhang"

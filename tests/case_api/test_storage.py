@@ -52,6 +52,7 @@ TABLES = {
     "audit_entry",
     "api_key",
     "visit_terms",
+    "intake_batch_chunk",
 }
 
 

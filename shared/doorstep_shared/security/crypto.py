@@ -208,6 +208,10 @@ class BlindIndex:
     def national_id(self, value: str) -> str:
         return self._digest("national_id", normalise_national_id(value))
 
+    def record(self, kind: str, canonical: str) -> str:
+        """Digest of a whole record's canonical text: equal only when the record is."""
+        return self._digest(kind, canonical)
+
     def _digest(self, kind: str, normalised: str) -> str:
         if not normalised:
             raise ValueError(f"the {kind} has nothing left to index after normalisation")

@@ -39,6 +39,19 @@ class BatchRepository:
         )
         return {account.account_id: account for account in result.scalars()}
 
+    async def customer_digests(
+        self, external_ids: Sequence[str]
+    ) -> dict[str, tuple[uuid.UUID, str | None]]:
+        """Each known customer's id and the digest of its last reported data."""
+        if not external_ids:
+            return {}
+        result = await self._session.execute(
+            select(Customer.external_id, Customer.id, Customer.snapshot_digest).where(
+                Customer.external_id.in_(external_ids)
+            )
+        )
+        return {external_id: (customer_id, digest) for external_id, customer_id, digest in result}
+
     async def upsert_customers(self, rows: Sequence[dict[str, Any]]) -> dict[str, uuid.UUID]:
         """One multi-row upsert by the bank's customer id; returns each one's Doorstep id.
         ``rows`` hold one row per external id (PostgreSQL refuses to update a row twice)."""

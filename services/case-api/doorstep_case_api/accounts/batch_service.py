@@ -26,6 +26,7 @@ from doorstep_case_api.accounts.service import (
     IntakeOutput,
     IntakeService,
     check_against_account,
+    customer_digest,
     customer_fields,
     update_account,
 )
@@ -148,15 +149,19 @@ class BatchIntakeService:
         self, accepted: list[BatchRecord], now: datetime
     ) -> dict[str, uuid.UUID]:
         # The last snapshot of a customer wins, as it would with one PUT after another.
-        latest = {record.customer.customer_id: record for record in accepted}
-        rows = [
-            {
-                "external_id": external_id,
-                **customer_fields(latest[external_id].customer, now, self._personal_data),
-            }
-            for external_id in sorted(latest)
-        ]
-        return await self._batches.upsert_customers(rows)
+        latest = {record.customer.customer_id: record.customer for record in accepted}
+        known = await self._batches.customer_digests(sorted(latest))
+        ids = {}
+        rows = []
+        for external_id in sorted(latest):
+            customer = latest[external_id]
+            stored = known.get(external_id)
+            if stored is not None and stored[1] == customer_digest(customer, self._personal_data):
+                ids[external_id] = stored[0]  # reported as stored: nothing to re-encrypt
+                continue
+            fields = customer_fields(customer, now, self._personal_data)
+            rows.append({"external_id": external_id, **fields})
+        return {**ids, **await self._batches.upsert_customers(rows)}
 
     async def _create_accounts(
         self,

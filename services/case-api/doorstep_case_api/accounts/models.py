@@ -44,6 +44,9 @@ class Customer(Base):
     # Not identifying, and every channel needs it: kept in plain JSON.
     contact_preferences: Mapped[dict[str, Any]] = mapped_column(JSON, server_default=text("'{}'"))
     preferred_language: Mapped[str] = mapped_column(String(16))
+    # Keyed digest of the customer as last reported: a feed that repeats it unchanged skips
+    # re-encrypting and rewriting the row.
+    snapshot_digest: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -82,6 +82,10 @@ class PersonalDataCodec:
     def national_id_index(self, national_id: str) -> str:
         return self._index.national_id(national_id)
 
+    def snapshot_digest(self, canonical: str) -> str:
+        """Keyed, so the digest of a customer's data cannot be guessed from the data."""
+        return self._index.record("customer-snapshot", canonical)
+
     def encrypt(self, data: PersonalData) -> dict[str, str | None]:
         """Customer column values: a fresh token per value, and the two blind indexes."""
         columns: dict[str, str | None] = {}

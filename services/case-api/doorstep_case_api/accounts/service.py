@@ -221,6 +221,7 @@ def customer_fields(
     )
     return {
         **personal_data.encrypt(plain),
+        "snapshot_digest": customer_digest(customer, personal_data),
         "region": address.region if address else None,
         "country": address.country if address else None,
         "timezone": customer.timezone,
@@ -228,6 +229,11 @@ def customer_fields(
         "contact_preferences": customer.contact_preferences.model_dump(mode="json"),
         "updated_at": now,
     }
+
+
+def customer_digest(customer: CustomerSnapshot, personal_data: PersonalDataCodec) -> str:
+    # Visit terms are kept apart (their own table and rules), so they are not part of it.
+    return personal_data.snapshot_digest(customer.model_dump_json(exclude={"visit_terms"}))
 
 
 class CustomerLookup:

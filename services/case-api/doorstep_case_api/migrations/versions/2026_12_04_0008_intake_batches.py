@@ -1,4 +1,4 @@
-"""delinquency batches: applied chunks and their per-record results
+"""delinquency batches: applied chunks and their per-record results; customer snapshot digest
 
 Revision ID: 0008
 Revises: 0007
@@ -28,7 +28,11 @@ def upgrade() -> None:
         sa.Column("created_at", doorstep_shared.db.types.UtcDateTime(length=32), nullable=False),
         sa.PrimaryKeyConstraint("batch_id", "chunk_index", name=op.f("pk_intake_batch_chunk")),
     )
+    with op.batch_alter_table("customer") as customer:
+        customer.add_column(sa.Column("snapshot_digest", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("customer") as customer:
+        customer.drop_column("snapshot_digest")
     op.drop_table("intake_batch_chunk")
