@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -20,9 +20,11 @@ from doorstep_case_api.cases.lifecycle import resolve_case
 from doorstep_case_api.cases.models import Case, StageTransition
 from doorstep_case_api.cases.progression import advance
 from doorstep_case_api.charges.service import charge_late_fee
+from doorstep_case_api.db import outbox_table
 from doorstep_case_api.visit_terms.service import VisitTermsService
 from doorstep_shared.clock import utc_now
 from doorstep_shared.events.contracts import CaseOpened, CaseUpdated
+from doorstep_shared.messaging.outbox import OutboxBuffer
 from doorstep_shared.money import Money
 
 
@@ -66,7 +68,16 @@ class IntakeService:
             update_account(account, customer_id, snapshot, now)
 
         case = await self._cases.open_case_for_account(account_id)
-        return await self.apply_to_case(account_id, snapshot, case, now)
+        # The case is locked: its holds and arrangements cannot change before the commit, so
+        # they are read once, and the snapshot's events go to the outbox in one statement.
+        facts = await self._cases.load_facts([case.id] if case else [])
+        outbox = OutboxBuffer(outbox_table)
+        scoped = IntakeService(
+            replace(self._rules, facts=facts, outbox=outbox), self._personal_data
+        )
+        output = await scoped.apply_to_case(account_id, snapshot, case, now)
+        await outbox.flush(self._rules.session)
+        return output
 
     async def apply_to_case(
         self, account_id: str, snapshot: DelinquencySnapshot, case: Case | None, now: datetime
