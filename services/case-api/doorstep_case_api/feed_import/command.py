@@ -10,6 +10,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,10 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"import: {exc}", file=sys.stderr)
         return 2
     batch_id = args.batch_id or default_batch_id(path)
+    if not re.fullmatch(r"[A-Za-z0-9._:-]{1,56}", batch_id):
+        # Each request adds ".<n>" and the API takes 64 characters.
+        print("import: --batch-id is 1-56 of A-Z a-z 0-9 . _ : -", file=sys.stderr)
+        return 2
     rejects = args.rejects or path.with_name(f"{path.name}.rejected.{fmt}")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     with (
