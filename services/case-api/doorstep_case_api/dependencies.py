@@ -33,13 +33,22 @@ def after_commit(request: Request) -> None:
         relay.notify()
 
 
+async def _settings(request: Request) -> CaseApiSettings:
+    # async: FastAPI runs a plain-def dependency in its thread pool, a hop on every request.
+    return get_settings(request)
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-SettingsDep = Annotated[CaseApiSettings, Depends(get_settings)]
+SettingsDep = Annotated[CaseApiSettings, Depends(_settings)]
 
 
 def get_policy(request: Request) -> CollectionPolicy:
     policy: CollectionPolicy = request.app.state.policy
     return policy
+
+
+async def policy_dependency(request: Request) -> CollectionPolicy:
+    return get_policy(request)
 
 
 async def get_case_rules(session: SessionDep, request: Request) -> CaseRules:
@@ -58,4 +67,8 @@ def get_personal_data(request: Request) -> PersonalDataCodec:
     return PersonalDataCodec(request.app.state.field_cipher, request.app.state.blind_index)
 
 
-PersonalDataDep = Annotated[PersonalDataCodec, Depends(get_personal_data)]
+async def _personal_data(request: Request) -> PersonalDataCodec:
+    return get_personal_data(request)
+
+
+PersonalDataDep = Annotated[PersonalDataCodec, Depends(_personal_data)]

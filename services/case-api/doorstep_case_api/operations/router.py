@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.exceptions import RequestValidationError
 
-from doorstep_case_api.dependencies import SessionDep, SettingsDep, get_policy
+from doorstep_case_api.dependencies import SessionDep, SettingsDep, policy_dependency
 from doorstep_case_api.evaluation.schemas import BusinessDay
 from doorstep_case_api.operations.schemas import PortfolioSummary
 from doorstep_case_api.operations.summary_service import PortfolioSummaryService
@@ -60,7 +60,7 @@ denominator is 0.
 async def get_portfolio_summary(
     session: SessionDep,
     settings: SettingsDep,
-    policy: Annotated[CollectionPolicy, Depends(get_policy)],
+    policy: Annotated[CollectionPolicy, Depends(policy_dependency)],
     from_date: Annotated[BusinessDay, Query(alias="from", description="First business date.")],
     to_date: Annotated[
         BusinessDay, Query(alias="to", description="Last business date (inclusive).")
