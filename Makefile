@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run demo test test-fast lint format bench clean
+.PHONY: install run demo test test-fast lint format bench profile clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,10 +40,18 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## Benchmarks (not tests): the scheduler's planner at its 8 s budget against a 120 s reference.
+## Benchmarks (not tests), each against its baseline in the same run; results in
+## benchmarks/results/*.json, figures in the README. About 30 minutes in all.
 bench: install
+	$(BIN)/python -m benchmarks.ingest.run --records 100000 --per-request 10000 --load-seconds 90
+	$(BIN)/python -m benchmarks.single_put.run --concurrency 16 --warmup 5 --duration 20 \
+		--serial-duration 10 --rounds 4
 	$(BIN)/python -m benchmarks.planning.run --visits 2000 --teams 100 --days 5 --seed 1 \
 		--budget 8 --reference 120
+
+## Where case-api's time goes under the single-PUT load (pyinstrument summary in results/).
+profile: install
+	$(BIN)/python -m benchmarks.single_put.run --profile
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -25,7 +25,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if not is_sqlite(url):
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)
-        kwargs.setdefault("pool_pre_ping", True)
+        # No pre-ping: it cost a round trip (BEGIN; ROLLBACK) on every checkout, 7-8% of each
+        # service's time under load. After a database restart the first statement on a stale
+        # connection fails instead, and SQLAlchemy then discards every older pooled
+        # connection: requests answer 5xx once, consumers retry the message.
+        kwargs.setdefault("pool_pre_ping", False)
         return create_async_engine(url, **kwargs)
 
     database = make_url(url).database
