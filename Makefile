@@ -41,11 +41,12 @@ format: install
 	$(BIN)/ruff format .
 
 ## Benchmarks (not tests), each against its baseline in the same run; results in
-## benchmarks/results/*.json, figures in the README. About 30 minutes in all.
+## benchmarks/results/*.json, figures in the README. About 45 minutes in all.
 bench: install
 	$(BIN)/python -m benchmarks.ingest.run --records 100000 --per-request 10000 --load-seconds 90
 	$(BIN)/python -m benchmarks.single_put.run --concurrency 16 --warmup 5 --duration 20 \
 		--serial-duration 10 --rounds 4
+	$(BIN)/python -m benchmarks.pipeline.run --accounts 50000 --steady-minutes 10
 	$(BIN)/python -m benchmarks.planning.run --visits 2000 --teams 100 --days 5 --seed 1 \
 		--budget 8 --reference 120
 
