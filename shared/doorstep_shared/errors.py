@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -71,12 +72,12 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def _redacted_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    # FastAPI's default 422 echoes the submitted value ("input"), which may be a phone number
-    # or a name. Keep only where and why.
+def redacted_errors(errors: Iterable[Any]) -> list[dict[str, Any]]:
+    """Pydantic's validation errors with only where and why. Its default (and FastAPI's 422)
+    echoes the submitted value ("input"), which may be a phone number or a name."""
     return [
         {"location": [str(part) for part in err.get("loc", ())], "message": err.get("msg", "")}
-        for err in exc.errors()
+        for err in errors
     ]
 
 
@@ -95,7 +96,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             "Request is not valid",
             "One or more fields are missing or invalid; see 'errors'.",
             problem_instance(),
-            errors=_redacted_errors(exc),
+            errors=redacted_errors(exc.errors()),
         )
 
     @app.exception_handler(StarletteHTTPException)

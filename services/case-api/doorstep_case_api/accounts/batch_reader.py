@@ -17,7 +17,7 @@ import ijson
 from pydantic import ValidationError
 
 from doorstep_case_api.accounts.batch_schemas import BatchRecord, RecordProblem, StreamProblem
-from doorstep_shared.errors import PROBLEM_BASE
+from doorstep_shared.errors import PROBLEM_BASE, redacted_errors
 
 MAX_RECORD_BYTES = 256 * 1024
 _JSON_READ = 4096
@@ -61,14 +61,10 @@ def parse_record(index: int, value: Any) -> RawRecord:
     try:
         record = BatchRecord.model_validate(value)
     except ValidationError as exc:
-        errors = [
-            {"location": [str(part) for part in err["loc"]], "message": err["msg"]}
-            for err in exc.errors()
-        ]
         problem = _invalid(
             "Record is not valid",
             "One or more fields are missing or invalid; see 'errors'.",
-            errors,
+            redacted_errors(exc.errors()),
         )
         return RawRecord(index, None, problem, shown_id, digest)
     return RawRecord(index, record, None, record.account_id, digest)
