@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,11 +32,9 @@ from doorstep_case_api.accounts.service import (
 )
 from doorstep_case_api.cases.context import CaseRules
 from doorstep_case_api.cases.models import Case
-from doorstep_case_api.db import outbox_table
 from doorstep_case_api.visit_terms.service import VisitTermsService
 from doorstep_shared.clock import utc_now
 from doorstep_shared.errors import PROBLEM_BASE, ProblemError
-from doorstep_shared.messaging.outbox import OutboxBuffer
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +94,7 @@ class BatchIntakeService:
     async def _apply_together(self, records: list[RawRecord]) -> list[RecordResult]:
         now = utc_now()
         results: dict[int, RecordResult] = {}
-        accepted: list[BatchRecord] = []
-        indexes: list[int] = []
+        accepted: list[tuple[RawRecord, BatchRecord]] = []
         for raw in records:
             if raw.record is None:
                 results[raw.index] = _rejected(raw, raw.problem)
@@ -111,37 +108,34 @@ class BatchIntakeService:
             if refusal is not None:
                 results[raw.index] = _rejected(raw, _problem_of(refusal))
                 continue
-            accepted.append(record)
-            indexes.append(raw.index)
+            accepted.append((raw, record))
 
-        customer_ids = await self._upsert_customers(accepted, now)
-        accounts, raced = await self._create_accounts(accepted, existing, customer_ids, now)
-        for record in accepted:
+        snapshots = [record for _, record in accepted]
+        customer_ids = await self._upsert_customers(snapshots, now)
+        accounts, raced = await self._create_accounts(snapshots, existing, customer_ids, now)
+        for record in snapshots:
             if record.customer.visit_terms is not None:
                 # Only when reported: a snapshot without terms keeps what operations recorded.
                 await VisitTermsService(self._rules.session).record_reported(
                     customer_ids[record.customer.customer_id], record.customer.visit_terms, now
                 )
-        open_cases = await self._batches.open_cases(record.account_id for record in accepted)
-        outbox = OutboxBuffer(outbox_table)
-        facts = await self._rules.repository().load_facts([c.id for c in open_cases.values()])
-        intake = IntakeService(
-            replace(self._rules, facts=facts, outbox=outbox), self._personal_data
-        )
-        for index, record in zip(indexes, accepted, strict=True):
+        open_cases = await self._batches.open_cases(record.account_id for record in snapshots)
+        rules = await self._rules.with_locked_cases(open_cases.values())
+        intake = IntakeService(rules, self._personal_data)
+        for raw, record in accepted:
             account = accounts[record.account_id]
             if record.account_id in raced:
                 # Created by another request after this chunk looked: check against it too.
                 refusal = _check(account.last_as_of_date, account.currency, record)
                 if refusal is not None:
-                    results[index] = _rejected_record(index, record, _problem_of(refusal))
+                    results[raw.index] = _rejected(raw, _problem_of(refusal))
                     continue
             update_account(account, customer_ids[record.customer.customer_id], record, now)
             case = open_cases.get(record.account_id)
             output = await intake.apply_to_case(record.account_id, record, case, now)
             _track_open_case(open_cases, record.account_id, output)
-            results[index] = _applied(index, record.account_id, output)
-        await outbox.flush(self._rules.session)
+            results[raw.index] = _applied(raw.index, record.account_id, output)
+        await rules.flush_events()
         await self._rules.session.flush()  # inside the savepoint: a failure here is isolated
         return [results[raw.index] for raw in records]
 
@@ -156,10 +150,11 @@ class BatchIntakeService:
         for external_id in sorted(latest):
             customer = latest[external_id]
             stored = known.get(external_id)
-            if stored is not None and stored[1] == customer_digest(customer, self._personal_data):
+            digest = customer_digest(customer, self._personal_data)
+            if stored is not None and stored[1] == digest:
                 ids[external_id] = stored[0]  # reported as stored: nothing to re-encrypt
                 continue
-            fields = customer_fields(customer, now, self._personal_data)
+            fields = customer_fields(customer, now, self._personal_data, digest)
             rows.append({"external_id": external_id, **fields})
         return {**ids, **await self._batches.upsert_customers(rows)}
 
@@ -276,10 +271,4 @@ def _reused(raw: RawRecord) -> RecordResult:
 def _rejected(raw: RawRecord, problem: RecordProblem | None) -> RecordResult:
     return RecordResult(
         index=raw.index, account_id=raw.account_id, result="rejected", reason=problem
-    )
-
-
-def _rejected_record(index: int, record: BatchRecord, problem: RecordProblem) -> RecordResult:
-    return RecordResult(
-        index=index, account_id=record.account_id, result="rejected", reason=problem
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -20,11 +20,9 @@ from doorstep_case_api.cases.lifecycle import resolve_case
 from doorstep_case_api.cases.models import Case, StageTransition
 from doorstep_case_api.cases.progression import advance
 from doorstep_case_api.charges.service import charge_late_fee
-from doorstep_case_api.db import outbox_table
 from doorstep_case_api.visit_terms.service import VisitTermsService
 from doorstep_shared.clock import utc_now
 from doorstep_shared.events.contracts import CaseOpened, CaseUpdated
-from doorstep_shared.messaging.outbox import OutboxBuffer
 from doorstep_shared.money import Money
 
 
@@ -48,7 +46,12 @@ class IntakeService:
         loan = snapshot.loan
         customer_id = await self._accounts.upsert_customer(
             snapshot.customer.customer_id,
-            customer_fields(snapshot.customer, now, self._personal_data),
+            customer_fields(
+                snapshot.customer,
+                now,
+                self._personal_data,
+                customer_digest(snapshot.customer, self._personal_data),
+            ),
         )
         if snapshot.customer.visit_terms is not None:
             # Only when reported: a snapshot without terms keeps what operations recorded.
@@ -70,13 +73,11 @@ class IntakeService:
         case = await self._cases.open_case_for_account(account_id)
         # The case is locked: its holds and arrangements cannot change before the commit, so
         # they are read once, and the snapshot's events go to the outbox in one statement.
-        facts = await self._cases.load_facts([case.id] if case else [])
-        outbox = OutboxBuffer(outbox_table)
-        scoped = IntakeService(
-            replace(self._rules, facts=facts, outbox=outbox), self._personal_data
+        rules = await self._rules.with_locked_cases([case] if case else [])
+        output = await IntakeService(rules, self._personal_data).apply_to_case(
+            account_id, snapshot, case, now
         )
-        output = await scoped.apply_to_case(account_id, snapshot, case, now)
-        await outbox.flush(self._rules.session)
+        await rules.flush_events()
         return output
 
     async def apply_to_case(
@@ -122,7 +123,7 @@ class IntakeService:
         )
         _apply_amounts(case, snapshot)
         self._cases.add(case)
-        if not self._cases.opened_in_this_batch(case.id):
+        if not self._cases.opened_unwritten(case.id):
             await self._cases.flush()
         ctx = self._rules.context(case)
         ctx.cases.add_stage_transition(
@@ -215,8 +216,9 @@ def _apply_amounts(case: Case, snapshot: DelinquencySnapshot) -> None:
 
 
 def customer_fields(
-    customer: CustomerSnapshot, now: datetime, personal_data: PersonalDataCodec
+    customer: CustomerSnapshot, now: datetime, personal_data: PersonalDataCodec, digest: str
 ) -> dict[str, object]:
+    """The customer row's columns, encrypted; ``digest`` is ``customer_digest`` of it."""
     address = customer.address
     plain = PersonalData(
         name=customer.name,
@@ -232,7 +234,7 @@ def customer_fields(
     )
     return {
         **personal_data.encrypt(plain),
-        "snapshot_digest": customer_digest(customer, personal_data),
+        "snapshot_digest": digest,
         "region": address.region if address else None,
         "country": address.country if address else None,
         "timezone": customer.timezone,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,7 @@ from doorstep_case_api.cases.exceptions import CaseNotFoundError
 from doorstep_case_api.cases.facts import CaseFacts
 from doorstep_case_api.cases.models import Case
 from doorstep_case_api.cases.repository import CaseRepository
+from doorstep_case_api.db import outbox_table
 from doorstep_case_api.operations.concurrency import check_if_match
 from doorstep_case_api.policy.model import CollectionPolicy, ProductPolicy
 from doorstep_shared.messaging.outbox import OutboxBuffer
@@ -36,10 +38,21 @@ class CaseRules:
     policy: CollectionPolicy
     business_date: date
     event_source: str
-    # Batch intake only: holds and arrangements read once per chunk, events staged to go
-    # into the outbox with one statement.
+    # Intake only (see with_locked_cases): holds and arrangements read once, events staged to
+    # go into the outbox with one statement.
     facts: CaseFacts | None = None
     outbox: OutboxBuffer | None = None
+
+    async def with_locked_cases(self, cases: Iterable[Case]) -> CaseRules:
+        """These rules with the locked cases' holds and arrangements read once (neither can
+        change before the commit, and intake makes neither) and events staged for one outbox
+        insert: ``flush_events`` writes them."""
+        facts = await self.repository().load_facts([case.id for case in cases])
+        return replace(self, facts=facts, outbox=OutboxBuffer(outbox_table))
+
+    async def flush_events(self) -> None:
+        if self.outbox is not None:
+            await self.outbox.flush(self.session)
 
     def repository(self) -> CaseRepository:
         return CaseRepository(self.session, self.facts)

@@ -1,7 +1,8 @@
-"""Holds and arrangements of many cases, read once for a batch of intake records.
+"""Holds and arrangements of the cases an intake transaction has locked, read once.
 
-Intake neither places holds nor makes arrangements, so what was read at the start of a chunk
-stays true until its commit; a case opened in the chunk has neither.
+Intake neither places holds nor makes arrangements, and the cases are locked, so what was read
+at the start (of a single PUT, or of a batch chunk) stays true until the commit; a case opened
+in the transaction has neither.
 """
 
 from __future__ import annotations

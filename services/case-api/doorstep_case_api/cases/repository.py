@@ -142,9 +142,9 @@ class CaseRepository:
         if self._facts is not None:
             self._facts.add_new_case(case.id)
 
-    def opened_in_this_batch(self, case_id: uuid.UUID) -> bool:
-        """A case this chunk opened: nothing else refers to it yet, so its rows can wait for
-        the chunk's flush (one multi-row insert per table)."""
+    def opened_unwritten(self, case_id: uuid.UUID) -> bool:
+        """A case opened in this transaction under prefetched facts (intake): nothing else
+        refers to it yet, so its rows can wait for the flush (one insert per table)."""
         return self._facts is not None and case_id in self._facts.opened
 
     def known_hold_free(self, case_id: uuid.UUID) -> bool:

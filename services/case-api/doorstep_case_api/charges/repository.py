@@ -33,8 +33,8 @@ class ChargeRepository:
     ) -> bool:
         """Insert the entry unless this case already has one of this kind for this date.
 
-        ``case_unwritten``: the case was opened in this transaction and not flushed yet (batch
-        intake), so it has no entry: the row is staged and goes with the case at the flush.
+        ``case_unwritten``: the case was opened in this transaction and not flushed yet
+        (intake), so it has no entry: the row is staged and goes with the case at the flush.
         """
         if case_unwritten:
             self._session.add(

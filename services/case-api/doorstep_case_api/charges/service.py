@@ -40,7 +40,7 @@ async def charge_late_fee(ctx: CaseContext) -> None:
         accrual_date=ctx.business_date,
         basis="late fee on opening",
         now=utc_now(),
-        case_unwritten=ctx.cases.opened_in_this_batch(case.id),
+        case_unwritten=ctx.cases.opened_unwritten(case.id),
     )
     if added:
         case.late_fee_charged += fee
