@@ -5,29 +5,53 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, Protocol
+
+from doorstep_shared.messaging.progress import ConsumerProgress
 
 logger = logging.getLogger(__name__)
+
+
+class WatchedConsumer(Protocol):
+    """A consumer whose progress liveness follows (``EventConsumer``)."""
+
+    @property
+    def group_id(self) -> str: ...
+
+    def run(self) -> Coroutine[Any, Any, None]: ...
+
+    def progress(self, now: float) -> ConsumerProgress: ...
 
 
 class Workers:
     def __init__(self) -> None:
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._consumers: dict[str, WatchedConsumer] = {}
 
     def start(self, name: str, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine, name=name)
         task.add_done_callback(self._report_exit)
         self._tasks[name] = task
 
+    def start_consumer(self, name: str, consumer: WatchedConsumer) -> None:
+        """Run ``consumer`` as worker ``name``; liveness also fails while it is stalled."""
+        self.start(name, consumer.run())
+        self._consumers[consumer.group_id] = consumer
+
     def dead(self) -> list[str]:
         """Workers that stopped although nobody asked them to (liveness fails on these)."""
         return [name for name, task in self._tasks.items() if task.done() and not task.cancelled()]
+
+    def consumer_progress(self, now: float) -> dict[str, ConsumerProgress]:
+        """Each watched consumer's progress by group id (liveness fails on a stalled one)."""
+        return {group: consumer.progress(now) for group, consumer in self._consumers.items()}
 
     async def stop(self) -> None:
         for task in self._tasks.values():
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         self._tasks.clear()
+        self._consumers.clear()
 
     @staticmethod
     def _report_exit(task: asyncio.Task[None]) -> None:

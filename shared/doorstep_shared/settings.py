@@ -36,6 +36,14 @@ class ServiceSettings(BaseSettings):
         default=0.2, gt=0, description="How often the outbox relay looks for unpublished rows."
     )
     outbox_batch_size: int = Field(default=500, ge=1, description="Rows the relay sends per round.")
+    consumer_stall_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="A Kafka consumer with records waiting (or one in hand) that finishes none "
+        "for this long, or whose poll loop does not come back for this long, is stalled: "
+        "/healthz answers 503 so the process is restarted. An idle consumer is never stalled. "
+        "Keep it above the longest handler retry worth riding out.",
+    )
     background_workers_enabled: bool = Field(
         default=True,
         description="Run the outbox relay and Kafka consumers inside the web process.",

@@ -121,7 +121,7 @@ async def test_invalid_filters_are_422_problems(client: httpx.AsyncClient) -> No
 
 
 async def test_health_and_documented_routes(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    assert (await client.get("/healthz")).json() == {"status": "ok", "consumers": {}}
     spec = (await client.get("/openapi.json")).json()
     for path, methods in (
         ("/v1/visits", ["get"]),

@@ -68,7 +68,7 @@ def _start_workers(app: FastAPI) -> None:
         ),
     )
     app.state.status_consumer = consumer
-    app.state.workers.start("status-consumer", consumer.run())
+    app.state.workers.start_consumer("status-consumer", consumer)
     if settings.daily_evaluation_enabled:
         evaluation = DailyEvaluation(
             app.state.sessionmaker, app.state.policy, settings.event_source

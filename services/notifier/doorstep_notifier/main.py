@@ -111,8 +111,8 @@ def _start_workers(app: FastAPI) -> None:
     app.state.dispatcher = dispatcher
     app.state.case_consumer = consumer
     app.state.visit_consumer = visit_consumer
-    app.state.workers.start("case-consumer", consumer.run())
-    app.state.workers.start("visit-consumer", visit_consumer.run())
+    app.state.workers.start_consumer("case-consumer", consumer)
+    app.state.workers.start_consumer("visit-consumer", visit_consumer)
     app.state.workers.start("dispatcher", _run_dispatcher(dispatcher, contacts, provider))
 
 

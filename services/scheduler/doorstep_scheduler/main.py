@@ -101,8 +101,8 @@ def _start_workers(app: FastAPI) -> None:
     )
     app.state.case_event_consumer = case_events
     app.state.notice_consumer = notices
-    app.state.workers.start("case-event-consumer", case_events.run())
-    app.state.workers.start("notice-consumer", notices.run())
+    app.state.workers.start_consumer("case-event-consumer", case_events)
+    app.state.workers.start_consumer("notice-consumer", notices)
     app.state.workers.start("planner", _seed_then_plan(app))
 
 

@@ -4,14 +4,17 @@ Offsets are committed only after the handler's DB transaction committed. A handl
 is not a permanent one is retried in place (blocking that partition, capped backoff), so a
 failed message is re-processed, never skipped. Poison messages go to ``<topic>.dlq`` with their
 origin in headers and the partition keeps moving.
+
+``progress(now)`` tells liveness whether the loop is moving (see ``messaging.progress``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 
 from aiokafka import (
     AIOKafkaConsumer,
@@ -20,7 +23,7 @@ from aiokafka import (
     ConsumerRecord,
     TopicPartition,
 )
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,6 +34,7 @@ from doorstep_shared.events.topics import dead_letter_topic
 from doorstep_shared.messaging.backoff import Backoff
 from doorstep_shared.messaging.inbox import claim_event
 from doorstep_shared.messaging.kafka import build_producer
+from doorstep_shared.messaging.progress import ConsumerProgress, ConsumerStats, ProgressClock
 from doorstep_shared.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -42,16 +46,6 @@ ApplyInTransaction = Callable[[AsyncSession, EventEnvelope, EventData], Awaitabl
 
 class PermanentEventError(Exception):
     """Raised by a handler for an event that can never succeed: it is dead-lettered."""
-
-
-@dataclass
-class ConsumerStats:
-    handled: int = 0
-    duplicates: int = 0
-    skipped_unknown: int = 0
-    dead_lettered: int = 0
-    retries: int = 0
-    last_progress_at: float = field(default=0.0)
 
 
 def transactional_handler(
@@ -81,6 +75,7 @@ class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         await self._owner.commit_processed(revoked)
+        self._owner.forget(revoked)
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         logger.info("partitions assigned", extra={"partitions": len(assigned)})
@@ -105,11 +100,58 @@ class EventConsumer:
         self._handled_types = handled_types
         self._consumer: AIOKafkaConsumer | None = None
         self._processed: dict[TopicPartition, int] = {}
+        # Offset of the next record to process per partition: fetched records not yet
+        # processed still count as lag.
+        self._next_offset: dict[TopicPartition, int] = {}
         self.stats = ConsumerStats()
+        self._clock = ProgressClock(settings.consumer_stall_seconds, time.monotonic())
+
+    @property
+    def group_id(self) -> str:
+        return self._group_id
+
+    def progress(self, now: float) -> ConsumerProgress:
+        """Counters, lag and whether the consumer is stalled, as of ``now`` (monotonic)."""
+        return self._clock.snapshot(self.stats, self._lag(), now)
+
+    def forget(self, partitions: list[TopicPartition]) -> None:
+        for tp in partitions:
+            self._next_offset.pop(tp, None)
+
+    def _lag(self) -> int | None:
+        consumer = self._consumer
+        if consumer is None:
+            return None
+        # The end offset is the one the last fetch saw: it only grows, so an old one
+        # understates the lag and never invents any.
+        lag: int | None = None
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            position = self._next_offset.get(tp)
+            if highwater is not None and position is not None:
+                lag = (lag or 0) + max(highwater - position, 0)
+        return lag
+
+    async def _note_positions(
+        self, consumer: AIOKafkaConsumer, batches: dict[TopicPartition, list[ConsumerRecord]]
+    ) -> None:
+        fetched_from = []
+        for tp in consumer.assignment():
+            if tp in batches:
+                self._next_offset[tp] = batches[tp][0].offset
+            elif consumer.highwater(tp) is not None:
+                fetched_from.append(tp)
+        for tp in fetched_from:
+            # Fetched from, so its position is known and this returns at once; bounded all the
+            # same, since position() waits out a reset. A rebalance may have taken it since.
+            with contextlib.suppress(TimeoutError, IllegalStateError):
+                async with asyncio.timeout(1):
+                    self._next_offset[tp] = await consumer.position(tp)
 
     async def run(self) -> None:
         backoff = Backoff(maximum=5.0)
         while True:
+            self._clock.connecting(time.monotonic())
             consumer = AIOKafkaConsumer(
                 bootstrap_servers=self._settings.kafka_bootstrap_servers,
                 group_id=self._group_id,
@@ -137,6 +179,8 @@ class EventConsumer:
                 await asyncio.sleep(delay)
             finally:
                 self._consumer = None
+                self._next_offset.clear()
+                self._clock.interrupted()
                 for client in (consumer, dlq):
                     try:
                         await asyncio.wait_for(client.stop(), 10)
@@ -146,11 +190,14 @@ class EventConsumer:
     async def _consume(self, consumer: AIOKafkaConsumer, dlq: AIOKafkaProducer) -> None:
         while True:
             batches = await consumer.getmany(timeout_ms=500)
-            self.stats.last_progress_at = asyncio.get_running_loop().time()
+            await self._note_positions(consumer, batches)
+            self._clock.polled(time.monotonic(), got_records=bool(batches), lag=self._lag())
             for tp, records in batches.items():
                 for record in records:
+                    self._clock.processing(time.monotonic())
                     await self._process(record, dlq)
-                    self._processed[tp] = record.offset + 1
+                    self._processed[tp] = self._next_offset[tp] = record.offset + 1
+                    self._clock.finished(time.monotonic())
                 await self.commit_processed([tp])
 
     async def commit_processed(self, partitions: list[TopicPartition]) -> None:
