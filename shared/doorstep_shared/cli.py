@@ -1,4 +1,5 @@
-"""Command-line entry shared by the three services: ``migrate``, ``serve`` and their own.
+"""Command-line entry shared by the three services: ``migrate``, ``serve``, ``api-keys``,
+``audit``, the operator commands for faults (``dead-letters``, ``outbox``, ``lag``) and their own.
 
 A service adds its own subcommands (``rotate-keys``...) through ``extra_commands``: each
 names its help text, its arguments, and an async handler that gets the loaded settings and
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -19,6 +20,12 @@ from sqlalchemy import Table
 
 from doorstep_shared.audit.cli import add_audit_commands, run_audit
 from doorstep_shared.db.migrations import upgrade
+from doorstep_shared.operations import ConsumerGroup
+from doorstep_shared.operations.commands import (
+    OPERATIONS_COMMANDS,
+    add_operations_commands,
+    run_operation,
+)
 from doorstep_shared.security.api_key_cli import add_api_key_commands, run_api_key_command
 from doorstep_shared.settings import ServiceSettings
 
@@ -45,11 +52,13 @@ def run_service_cli(
     default_port: int,
     api_keys: Table,
     audit: Table,
+    outbox: Table,
+    consumer_groups: Callable[[S], Sequence[ConsumerGroup]],
     argv: list[str] | None = None,
     extra_commands: Mapping[str, ServiceCommand[S]] | None = None,
 ) -> int:
     extra = dict(extra_commands or {})
-    clash = extra.keys() & {"migrate", "serve", "api-keys", "audit"}
+    clash = extra.keys() & {"migrate", "serve", "api-keys", "audit", *OPERATIONS_COMMANDS}
     if clash:
         raise ValueError(f"extra commands may not replace {sorted(clash)}")
     parser = argparse.ArgumentParser(prog=prog, description=f"Run or migrate Doorstep {prog}.")
@@ -61,6 +70,7 @@ def run_service_cli(
     serve.add_argument("--no-migrate", action="store_true", help="skip migrations at start")
     add_api_key_commands(commands)
     add_audit_commands(commands)
+    add_operations_commands(commands)
     for name, command in extra.items():
         command.add_arguments(commands.add_parser(name, help=command.help))
     args = parser.parse_args(argv)
@@ -72,6 +82,11 @@ def run_service_cli(
         return asyncio.run(
             run_audit(args, settings.database_url, audit, settings.audit_retention_years)
         )
+    if args.command in OPERATIONS_COMMANDS:
+        # The service's consumer groups come from its settings, with the topics its main
+        # subscribes them to.
+        groups = consumer_groups(settings)
+        return asyncio.run(run_operation(args, settings, outbox, groups))
     if args.command in extra:
         # Extra commands work on a migrated database and do not migrate it themselves.
         return asyncio.run(extra[args.command].run(settings, args))

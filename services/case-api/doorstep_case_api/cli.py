@@ -1,4 +1,4 @@
-"""``doorstep-case-api migrate|serve|rotate-keys|audit|import``."""
+"""``doorstep-case-api migrate|serve|rotate-keys|api-keys|audit|import|dead-letters|outbox|lag``."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from pathlib import Path
 
 from doorstep_case_api.accounts.personal_data import PersonalDataCodec
 from doorstep_case_api.accounts.rotation import BATCH, KeyRotation
-from doorstep_case_api.db import api_key_table, audit_table
+from doorstep_case_api.db import api_key_table, audit_table, outbox_table
 from doorstep_case_api.feed_import.command import add_import_arguments, run_import
 from doorstep_case_api.settings import CaseApiSettings
 from doorstep_shared.cli import ServiceCommand, run_service_cli
+from doorstep_shared.events.topics import CASE_STATUS
+from doorstep_shared.operations import ConsumerGroup
 from doorstep_shared.security.crypto import FieldCryptoError, field_crypto
 from doorstep_shared.security.rotation_cli import run_rotation
 
@@ -61,6 +63,11 @@ COMMANDS: dict[str, ServiceCommand[CaseApiSettings]] = {
 }
 
 
+def consumer_groups(settings: CaseApiSettings) -> tuple[ConsumerGroup, ...]:
+    """As main.py subscribes them: the status write-back reads the case-status topic."""
+    return (ConsumerGroup(settings.consumer_group, (CASE_STATUS,)),)
+
+
 def main(argv: list[str] | None = None) -> int:
     return run_service_cli(
         prog="doorstep-case-api",
@@ -70,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         default_port=8000,
         api_keys=api_key_table,
         audit=audit_table,
+        outbox=outbox_table,
+        consumer_groups=consumer_groups,
         argv=argv,
         extra_commands=COMMANDS,
     )

@@ -1,4 +1,4 @@
-"""``doorstep-scheduler migrate|serve|rotate-keys|api-keys|audit``."""
+"""``doorstep-scheduler migrate|serve|rotate-keys|api-keys|audit|dead-letters|outbox|lag``."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from doorstep_scheduler.db import api_key_table, audit_table
+from doorstep_scheduler.db import api_key_table, audit_table, outbox_table
 from doorstep_scheduler.encryption import use_cipher
 from doorstep_scheduler.settings import SchedulerSettings
 from doorstep_scheduler.visits.rotation import BATCH, VisitKeyRotation
 from doorstep_shared.cli import ServiceCommand, run_service_cli
+from doorstep_shared.events.topics import CASE_EVENTS, CASE_STATUS
+from doorstep_shared.operations import ConsumerGroup
 from doorstep_shared.security.crypto import FieldCryptoError
 from doorstep_shared.security.rotation_cli import run_rotation
 
@@ -46,6 +48,14 @@ COMMANDS: dict[str, ServiceCommand[SchedulerSettings]] = {
 }
 
 
+def consumer_groups(settings: SchedulerSettings) -> tuple[ConsumerGroup, ...]:
+    """As main.py subscribes them: case events, and the notifier's appointment-notice updates."""
+    return (
+        ConsumerGroup(settings.consumer_group, (CASE_EVENTS,)),
+        ConsumerGroup(settings.notice_consumer_group, (CASE_STATUS,)),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     return run_service_cli(
         prog="doorstep-scheduler",
@@ -55,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         default_port=8002,
         api_keys=api_key_table,
         audit=audit_table,
+        outbox=outbox_table,
+        consumer_groups=consumer_groups,
         argv=argv,
         extra_commands=COMMANDS,
     )
