@@ -7,6 +7,7 @@ CI runs each scenario reduced; ``make faults`` runs them at the sizes issue 8 na
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,19 @@ def stack_on(tmp_path: Path, databases: dict[str, str], env: dict[str, str] | No
     stack = make_stack(tmp_path, databases)
     stack.extra_env.update(env or {})
     return stack
+
+
+def stop_gracefully(stack: Stack, name: str) -> None:
+    """SIGTERM, as an orchestrator stops a pod; the service must run its shutdown to the end
+    (uvicorn re-raises the signal afterwards, so the exit status says -15 either way)."""
+    log = stack.log_dir / f"{name}.log"
+    written = log.stat().st_size
+    process = stack.processes.pop(name)
+    process.send_signal(signal.SIGTERM)
+    process.wait(30)
+    with log.open("rb") as tail:
+        tail.seek(written)
+        assert b'"service stopped"' in tail.read(), f"{name} did not finish its shutdown"
 
 
 def _new_database() -> str:

@@ -1,180 +1,114 @@
-"""Faults the foundation must survive: a killed consumer, a broker outage, poison messages."""
+"""Scenario 5: the broker is down during intake (the API keeps accepting, the outbox grows,
+then drains, nothing lost); and poison messages go to dead-letter topics, nothing else."""
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
 import time
 
 import asyncpg
 import httpx
 import pytest
 
-from doorstep_local.stack import Stack
 from doorstep_shared.events.topics import CASE_EVENTS, dead_letter_topic
-from tests.e2e.conftest import eventually, run_async, timeline_types, unique_account
-from tests.e2e.snapshots import overdue
+from tests.e2e.conftest import eventually, run_async, unique_account
+from tests.faults.checker import Expectations, settled
+from tests.faults.conftest import FaultStack, size
+from tests.faults.load import Background, Intake
 from tests.support.kafka import produce_raw, read_all
 
-pytestmark = [pytest.mark.e2e, pytest.mark.faults, pytest.mark.kafka]
-
-ACCOUNTS = 1000
+pytestmark = [pytest.mark.e2e, pytest.mark.faults, pytest.mark.kafka, pytest.mark.postgres]
 
 
-async def _put_many(
-    base_url: str, accounts: list[str], first_marker: int, headers: dict[str, str]
-) -> None:
-    limits = httpx.Limits(max_connections=16)
-    async with httpx.AsyncClient(
-        base_url=base_url, timeout=30, limits=limits, headers=headers
-    ) as client:
-        semaphore = asyncio.Semaphore(16)
-
-        async def put(index: int, account: str) -> None:
-            async with semaphore:
-                response = await client.put(
-                    f"/v1/accounts/{account}/delinquency",
-                    json=overdue(first_marker + index, 12),
-                )
-                assert response.status_code == 201, response.text
-
-        await asyncio.gather(*(put(i, a) for i, a in enumerate(accounts)))
-
-
-async def _notice_counts(database_url: str) -> tuple[int, int, int]:
-    """(notifications sent, distinct cases with a sent notice, local messages recorded)."""
+async def _unpublished(database_url: str) -> int:
     conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
     try:
-        sent = await conn.fetchval("SELECT count(*) FROM notification WHERE status = 'sent'")
-        cases = await conn.fetchval(
-            "SELECT count(DISTINCT case_id) FROM notification WHERE status = 'sent'"
+        return int(
+            await conn.fetchval("SELECT count(*) FROM outbox_message WHERE published_at IS NULL")
         )
-        recorded = await conn.fetchval("SELECT count(*) FROM local_message")
     finally:
         await conn.close()
-    return int(sent), int(cases), int(recorded)
 
 
-def test_kill_9_notifier_during_1000_accounts_gives_exactly_1000_notices(
-    postgres_stack: Stack,
-) -> None:
-    stack = postgres_stack
-    notifier_db = stack.extra_env["NOTIFIER_DATABASE_URL"]
-    accounts = [unique_account() for _ in range(ACCOUNTS)]
-    writer = asyncio.new_event_loop()
-    try:
-        feed = writer.create_task(
-            _put_many(stack.url("case-api"), accounts, 10_000, stack.operator_headers)
-        )
-        # Let the notifier get part-way, then kill it without warning.
-        deadline = time.monotonic() + 120
-        while run_async(_notice_counts(notifier_db))[0] < 150:
-            writer.run_until_complete(asyncio.sleep(0.2))
-            assert time.monotonic() < deadline, "notifier made no progress"
-        stack.kill_service("notifier")
-        writer.run_until_complete(feed)
-    finally:
-        writer.close()
-    killed_at = run_async(_notice_counts(notifier_db))[0]
-    assert killed_at < ACCOUNTS, "the kill came too late to prove anything"
-
-    stack.start_service("notifier")
-    stack.wait_ready(["notifier"])
-    eventually(
-        lambda: run_async(_notice_counts(notifier_db))[0] >= ACCOUNTS,
-        timeout=240,
-        what="all notices after the restart",
-        interval=1,
-    )
-    time.sleep(3)  # anything duplicated would arrive now
-    sent, cases, recorded = run_async(_notice_counts(notifier_db))
-    assert (sent, cases, recorded) == (ACCOUNTS, ACCOUNTS, ACCOUNTS)
-
-    statuses = run_async(read_all(stack.broker.bootstrap_servers, "doorstep.case-status.v1"))
-    notified_cases = {
-        m.headers["ce_subject"]
-        for m in statuses
-        if m.headers.get("ce_type") == "doorstep.notification.sent.v1"
-    }
-    assert len(notified_cases) == ACCOUNTS
-
-
-def test_broker_outage_during_intake_loses_no_event(sqlite_stack: Stack) -> None:
-    """The broker goes away while case-api takes writes, then comes back.
-
-    The local broker keeps its log in memory only, so killing it would also lose messages it
-    had acknowledged, which a restarted Kafka broker never does. Freezing its process
+def test_broker_down_during_intake_loses_no_event(fault_stack: FaultStack) -> None:
+    """The local broker keeps its log in memory only, so killing it would also lose messages
+    it had acknowledged, which a restarted Kafka broker never does. Freezing its process
     (SIGSTOP) makes it unreachable exactly like a broker that is down, while its log survives
-    as Kafka's would. tests/shared/test_outbox_relay.py stops and restarts the process itself.
-    """
-    stack = sqlite_stack
-    with httpx.Client(
-        base_url=stack.url("case-api"), timeout=10, headers=stack.operator_headers
-    ) as client:
-        before = [_open(client, 20_000 + i) for i in range(20)]
-        eventually(
-            lambda: all(_notified(client, case) for case in before),
-            timeout=60,
-            what="notices before the outage",
+    as Kafka's would."""
+    stack, case_db = fault_stack.stack, fault_stack.databases["case-api"]
+    outage = size(12, 60)
+    intake = Intake(stack.url("case-api"), stack.operator_headers)
+    run_async(intake.open_accounts([unique_account() for _ in range(20)], 60_000))
+    stack.broker.pause()
+    try:
+        down_since = time.monotonic()
+        accepted_before = len(intake.accepted)
+        # The API keeps accepting for the whole outage; what it accepts waits in the outbox.
+        during = Background(
+            lambda: intake.open_accounts([unique_account() for _ in range(40)], 61_000)
         )
-        stack.broker.pause()
-        try:
-            during = [_open(client, 20_100 + i) for i in range(20)]  # intake keeps accepting
+        with httpx.Client(base_url=stack.url("case-api"), timeout=10) as client:
             eventually(
                 lambda: client.get("/readyz").status_code == 503,
                 timeout=30,
                 what="readiness to report the broker outage",
             )
-            time.sleep(5)  # publishes time out and wait in the outbox
-            assert _unpublished(stack) > 0
-        finally:
-            stack.broker.resume()
-        eventually(
-            lambda: all(_notified(client, case) for case in during),
+        during.join(outage + 60)
+        assert len(intake.accepted) == accepted_before + 40
+        assert intake.retried == 0, "intake was refused while the broker was down"
+        time.sleep(max(0.0, outage - (time.monotonic() - down_since)))
+        assert run_async(_unpublished(case_db)) > 0
+    finally:
+        stack.broker.resume()
+    report = run_async(
+        settled(
+            fault_stack.databases,
+            fault_stack.bootstrap,
+            Expectations(accepted=intake.accepted, notices_per_case=1),
             timeout=180,
-            what="every event written during the outage to be delivered and acted on",
-            interval=1,
         )
-        eventually(lambda: _unpublished(stack) == 0, timeout=30, what="the outbox drained")
+    )
+    report.assert_clean()
+    with httpx.Client(base_url=stack.url("case-api"), timeout=10) as client:
         assert client.get("/readyz").status_code == 200
-        for case in before + during:
-            assert timeline_types(client, case).count("doorstep.notification.sent.v1") == 1
 
 
-def _unpublished(stack: Stack) -> int:
-    database = stack.var_dir / "case_api.db"
-    with sqlite3.connect(database) as conn:
-        row = conn.execute("SELECT count(*) FROM outbox_message WHERE published_at IS NULL")
-        return int(row.fetchone()[0])
+POISON = b"\x00 not an event"
 
 
-def _open(client: httpx.Client, marker: int) -> str:
-    response = client.put(f"/v1/accounts/{unique_account()}/delinquency", json=overdue(marker, 12))
-    assert response.status_code == 201, response.text
-    return str(response.json()["case"]["id"])
-
-
-def _notified(client: httpx.Client, case_id: str) -> bool:
-    return "doorstep.notification.sent.v1" in timeline_types(client, case_id)
-
-
-def test_poison_message_is_dead_lettered_and_later_events_still_flow(sqlite_stack: Stack) -> None:
-    stack = sqlite_stack
-    bootstrap = stack.broker.bootstrap_servers
-    run_async(produce_raw(bootstrap, CASE_EVENTS, b"\x00 not an event", key=b"poison"))
-    with httpx.Client(
-        base_url=stack.url("case-api"), timeout=10, headers=stack.operator_headers
-    ) as client:
-        case_id = _open(client, 30_000)
-        eventually(lambda: _notified(client, case_id), timeout=60, what="the next event handled")
+def test_poison_is_dead_lettered_and_later_events_still_flow(fault_stack: FaultStack) -> None:
+    stack, bootstrap = fault_stack.stack, fault_stack.bootstrap
+    run_async(produce_raw(bootstrap, CASE_EVENTS, POISON, key=b"poison"))
+    intake = Intake(stack.url("case-api"), stack.operator_headers)
+    run_async(intake.open_accounts([unique_account() for _ in range(3)], 62_000))
 
     def dead_letters() -> list[dict[str, str]]:
         messages = run_async(read_all(bootstrap, dead_letter_topic(CASE_EVENTS)))
-        return [m.headers for m in messages if m.value == b"\x00 not an event"]
+        return [m.headers for m in messages if m.value == POISON]
 
-    eventually(lambda: len(dead_letters()) >= 2, timeout=30, what="poison in the dead-letter topic")
+    eventually(lambda: len(dead_letters()) >= 2, timeout=60, what="poison in the dead-letter topic")
     groups = {headers["dlq_consumer_group"] for headers in dead_letters()}
     assert groups == {"doorstep-notifier", "doorstep-scheduler"}
     for headers in dead_letters():
         assert headers["dlq_original_topic"] == CASE_EVENTS
         assert headers["dlq_error"]
+    report = run_async(
+        settled(
+            fault_stack.databases,
+            bootstrap,
+            Expectations(accepted=intake.accepted, poison=frozenset({POISON}), notices_per_case=1),
+            timeout=120,
+        )
+    )
+    report.assert_clean()
+    assert report.dead_letters == 2
+
+    # The checker itself is not blind: poison it was not told about is a violation.
+    unexpected = run_async(
+        settled(
+            fault_stack.databases,
+            bootstrap,
+            Expectations(accepted=intake.accepted, notices_per_case=1),
+            timeout=0,
+        )
+    )
+    assert any("not injected poison" in v for v in unexpected.violations)
