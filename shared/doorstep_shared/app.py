@@ -48,7 +48,7 @@ def service_lifespan(
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.authenticator = Authenticator(settings, app.state.sessionmaker, api_keys)
         app.state.api_key_table = api_keys
-        app.state.workers = Workers()
+        app.state.workers = Workers(settings.shutdown_grace_seconds)
         app.state.relay = OutboxRelay(engine, outbox, settings, client_id=service)
         if settings.background_workers_enabled:
             if settings.kafka_create_topics:
@@ -57,7 +57,9 @@ def service_lifespan(
                 except Exception as exc:
                     # The broker may still be starting; the relay retries and creates them.
                     logger.warning("topics not checked", extra={"error": type(exc).__name__})
-            app.state.workers.start("outbox-relay", app.state.relay.run())
+            app.state.workers.start(
+                "outbox-relay", app.state.relay.run(), request_stop=app.state.relay.request_stop
+            )
             start_workers(app)
         logger.info("service started")
         try:

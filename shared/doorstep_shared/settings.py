@@ -36,6 +36,13 @@ class ServiceSettings(BaseSettings):
         default=0.2, gt=0, description="How often the outbox relay looks for unpublished rows."
     )
     outbox_batch_size: int = Field(default=500, ge=1, description="Rows the relay sends per round.")
+    shutdown_grace_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="At shutdown (SIGTERM), how long consumers, the outbox relay and the "
+        "notifier's dispatcher get to finish the record, batch or round in hand and commit "
+        "before they are cancelled. Keep it below the orchestrator's termination grace period.",
+    )
     consumer_stall_seconds: float = Field(
         default=300.0,
         gt=0,

@@ -6,6 +6,8 @@ import asyncio
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from tests.support.kafka import read_all
+
 
 async def reset_to_earliest(bootstrap: str, group: str, topic: str) -> None:
     """What ``kafka-consumer-groups --reset-offsets --to-earliest`` does, while the group's
@@ -30,22 +32,21 @@ async def reset_to_earliest(bootstrap: str, group: str, topic: str) -> None:
 
 
 async def lag(bootstrap: str, group: str, topic: str) -> int:
-    """Messages on ``topic`` past the group's committed offsets (all of them if none)."""
-    # A group member that never subscribes reads the group's commits without joining it
-    # (the admin client's offset fetch is a request version the local broker cannot answer).
+    """Messages on ``topic`` past the group's committed offsets.
+
+    The end of each partition is read off the messages themselves: the local broker answers
+    an end-offset request with the last batch's base offset, not the log's end."""
+    ends: dict[int, int] = {}
+    for message in await read_all(bootstrap, topic, idle_ms=500):
+        ends[message.partition] = max(ends.get(message.partition, 0), message.offset + 1)
+    # A member that never subscribes reads the group's commits without joining it.
     probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
     await probe.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in probe.partitions_for_topic(topic) or ()]
-        if not partitions:
-            await probe.topics()
-            partitions = [TopicPartition(topic, p) for p in probe.partitions_for_topic(topic) or ()]
-        ends = await probe.end_offsets(partitions)
-        starts = await probe.beginning_offsets(partitions)
         total = 0
-        for tp in partitions:
-            committed = await probe.committed(tp)
-            total += ends[tp] - (committed if committed is not None else starts[tp])
+        for partition, end in ends.items():
+            committed = await probe.committed(TopicPartition(topic, partition))
+            total += end - (committed or 0)
         return total
     finally:
         await probe.stop()

@@ -113,7 +113,11 @@ def _start_workers(app: FastAPI) -> None:
     app.state.visit_consumer = visit_consumer
     app.state.workers.start_consumer("case-consumer", consumer)
     app.state.workers.start_consumer("visit-consumer", visit_consumer)
-    app.state.workers.start("dispatcher", _run_dispatcher(dispatcher, contacts, provider))
+    app.state.workers.start(
+        "dispatcher",
+        _run_dispatcher(dispatcher, contacts, provider),
+        request_stop=dispatcher.request_stop,
+    )
 
 
 def create_app(settings: NotifierSettings | None = None) -> FastAPI:

@@ -105,6 +105,15 @@ class EventConsumer:
         self._next_offset: dict[TopicPartition, int] = {}
         self.stats = ConsumerStats()
         self._clock = ProgressClock(settings.consumer_stall_seconds, time.monotonic())
+        self._stop_requested = asyncio.Event()
+
+    def request_stop(self) -> None:
+        """Finish the record in hand, commit what was processed, leave the group, return.
+
+        A shutdown that cancelled the loop instead would drop the offsets of records already
+        processed (they would come back as duplicates after the restart) and roll back the
+        record in hand."""
+        self._stop_requested.set()
 
     @property
     def group_id(self) -> str:
@@ -150,7 +159,7 @@ class EventConsumer:
 
     async def run(self) -> None:
         backoff = Backoff(maximum=5.0)
-        while True:
+        while not self._stop_requested.is_set():
             self._clock.connecting(time.monotonic())
             consumer = AIOKafkaConsumer(
                 bootstrap_servers=self._settings.kafka_bootstrap_servers,
@@ -168,6 +177,7 @@ class EventConsumer:
                 self._consumer = consumer
                 backoff.reset()
                 await self._consume(consumer, dlq)
+                return  # only a requested stop ends the loop
             except asyncio.CancelledError:
                 raise
             except KafkaError as exc:
@@ -188,17 +198,23 @@ class EventConsumer:
                         logger.debug("client stop failed", exc_info=True)
 
     async def _consume(self, consumer: AIOKafkaConsumer, dlq: AIOKafkaProducer) -> None:
-        while True:
+        stopping = self._stop_requested
+        while not stopping.is_set():
             batches = await consumer.getmany(timeout_ms=500)
             await self._note_positions(consumer, batches)
             self._clock.polled(time.monotonic(), got_records=bool(batches), lag=self._lag())
             for tp, records in batches.items():
                 for record in records:
+                    if stopping.is_set():
+                        break
                     self._clock.processing(time.monotonic())
-                    await self._process(record, dlq)
+                    if not await self._process(record, dlq):
+                        break  # the stop came while it was being retried: not processed
                     self._processed[tp] = self._next_offset[tp] = record.offset + 1
                     self._clock.finished(time.monotonic())
                 await self.commit_processed([tp])
+        await self.commit_processed(list(self._processed))
+        logger.info("consumer stopped", extra={"consumer_group": self._group_id})
 
     async def commit_processed(self, partitions: list[TopicPartition]) -> None:
         consumer = self._consumer
@@ -212,20 +228,22 @@ class EventConsumer:
             # the inbox makes that harmless.
             logger.warning("offset commit failed", extra={"error": type(exc).__name__})
 
-    async def _process(self, record: ConsumerRecord, dlq: AIOKafkaProducer) -> None:
+    async def _process(self, record: ConsumerRecord, dlq: AIOKafkaProducer) -> bool:
+        """Handle, skip or dead-letter ``record``; False only when a requested stop ended its
+        retries (nothing of it was committed, so it is redelivered after the restart)."""
         try:
             envelope = EventEnvelope.from_kafka(record.headers, record.value)
             data = parse_data(envelope)
         except EnvelopeError as exc:
             await self._dead_letter(record, dlq, str(exc))
-            return
+            return True
         if data is None or (
             self._handled_types is not None and envelope.type not in self._handled_types
         ):
             self.stats.skipped_unknown += data is None
             if data is None:
                 logger.info("skipped unknown event type", extra={"ce_type": envelope.type})
-            return
+            return True
         backoff = Backoff(initial=0.2, maximum=30.0)
         while True:
             try:
@@ -233,10 +251,10 @@ class EventConsumer:
                     self.stats.handled += 1
                 else:
                     self.stats.duplicates += 1
-                return
+                return True
             except PermanentEventError as exc:
                 await self._dead_letter(record, dlq, str(exc))
-                return
+                return True
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -252,7 +270,10 @@ class EventConsumer:
                     },
                     exc_info=backoff.attempt == 1,
                 )
-                await asyncio.sleep(delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop_requested.wait(), delay)
+                if self._stop_requested.is_set():
+                    return False
 
     async def _dead_letter(self, record: ConsumerRecord, dlq: AIOKafkaProducer, error: str) -> None:
         headers = [

@@ -129,6 +129,7 @@ class OutboxRelay:
         self._settings = settings
         self._client_id = client_id
         self._wakeup = asyncio.Event()
+        self._stop_requested = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
         self.published_total = 0
         self._last_purge = utc_now()
@@ -137,13 +138,20 @@ class OutboxRelay:
         """Tell the relay new rows were committed, so it need not wait for the next poll."""
         self._wakeup.set()
 
+    def request_stop(self) -> None:
+        """Finish the batch in flight (sent and marked published), then return: a cancelled
+        relay would send that batch again after the restart."""
+        self._stop_requested.set()
+        self._wakeup.set()
+
     async def run(self) -> None:
         backoff = Backoff(maximum=5.0)
         try:
-            while True:
+            while not self._stop_requested.is_set():
                 try:
-                    async with self._leadership():
-                        await self._publish_forever(backoff)
+                    async with self._leadership() as leading:
+                        if leading:
+                            await self._publish_forever(backoff)
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
@@ -153,12 +161,17 @@ class OutboxRelay:
                         extra={"error": type(exc).__name__, "retry_in_s": round(delay, 2)},
                     )
                     await self._drop_producer()
-                    await asyncio.sleep(delay)
+                    await self._pause(delay)
         finally:
             await self._drop_producer()
 
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but no longer than until a stop is requested."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop_requested.wait(), seconds)
+
     async def _publish_forever(self, backoff: Backoff) -> None:
-        while True:
+        while not self._stop_requested.is_set():
             sent = await self.publish_batch()
             backoff.reset()
             if sent < self._settings.outbox_batch_size:
@@ -170,18 +183,23 @@ class OutboxRelay:
                 self._wakeup.clear()
 
     @asynccontextmanager
-    async def _leadership(self) -> AsyncIterator[None]:
+    async def _leadership(self) -> AsyncIterator[bool]:
+        """True while this relay holds the database's relay lock; False when a stop came
+        while it waited for it."""
         if self._engine.dialect.name != "postgresql":
-            yield
+            yield True
             return
         lock_key = zlib.crc32(f"doorstep-outbox-relay:{self._client_id}".encode())
         async with self._engine.connect() as conn:
             # Another process holds the lock; PostgreSQL gives no wake-up, so poll it.
-            while not await self._try_lock(conn, lock_key):  # noqa: ASYNC110
-                await asyncio.sleep(1.0)
+            while not await self._try_lock(conn, lock_key):
+                if self._stop_requested.is_set():
+                    yield False
+                    return
+                await self._pause(1.0)
             logger.info("outbox relay is the active relay")
             try:
-                yield
+                yield True
             finally:
                 await conn.execute(select(func.pg_advisory_unlock(lock_key)))
                 await conn.commit()

@@ -123,15 +123,22 @@ class Dispatcher:
         self._on_outbox_rows = on_outbox_rows
         self._clock = clock
         self._wakeup = asyncio.Event()
+        self._stop_requested = asyncio.Event()
         self._judge = ContactJudge.from_settings(settings)
 
     def wake(self) -> None:
         """New notices were committed: look now rather than at the next poll."""
         self._wakeup.set()
 
+    def request_stop(self) -> None:
+        """Finish the round in hand, then return. Cancelled mid-round, a notice the provider
+        already took would be rolled back to pending and sent again after the restart."""
+        self._stop_requested.set()
+        self._wakeup.set()
+
     async def run(self) -> None:
         backoff = Backoff(maximum=10.0)
-        while True:
+        while not self._stop_requested.is_set():
             try:
                 handled = await self.dispatch_due()
                 backoff.reset()
@@ -143,7 +150,8 @@ class Dispatcher:
                     "dispatcher paused",
                     extra={"error": type(exc).__name__, "retry_in_s": round(delay, 2)},
                 )
-                await asyncio.sleep(delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop_requested.wait(), delay)
                 continue
             if handled < self._settings.dispatch_batch_size:
                 with contextlib.suppress(TimeoutError):
