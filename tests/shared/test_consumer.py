@@ -120,6 +120,7 @@ async def _handled_plus_duplicates(consumer: EventConsumer, expected: int) -> bo
     return consumer.stats.handled + consumer.stats.duplicates >= expected
 
 
+@pytest.mark.faults  # issue 8's scenario 7
 async def test_a_failing_handler_is_retried_in_place_never_skipped(
     engine: AsyncEngine, kafka_bootstrap: str, topic: str
 ) -> None:

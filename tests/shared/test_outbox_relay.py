@@ -141,6 +141,7 @@ async def test_relay_waits_out_a_broker_outage_and_loses_nothing(
 
 
 @pytest.mark.postgres
+@pytest.mark.faults  # issue 8's scenario 3
 async def test_a_lower_id_committed_late_is_still_published(
     postgres_url: str, kafka_bootstrap: str
 ) -> None:
