@@ -11,11 +11,14 @@ import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 import pytest
 
 from doorstep_local.stack import Stack
 from tests.e2e.conftest import SERVICES, make_stack, run_async
+from tests.faults.checker import Expectations, Report, settled
 from tests.support.infra import create_pg_database, drop_pg_database, pg_url
 
 FULL = os.environ.get("DOORSTEP_FAULTS", "").lower() == "full"
@@ -34,6 +37,23 @@ class FaultStack:
     @property
     def bootstrap(self) -> str:
         return self.stack.broker.bootstrap_servers
+
+    def settled(self, expected: Expectations, timeout: float) -> Report:
+        """The checker's report once the services caught up (or ``timeout`` passed)."""
+        report: Report = run_async(settled(self.databases, self.bootstrap, expected, timeout))
+        return report
+
+    def value(self, service: str, sql: str, *arguments: Any) -> Any:
+        """One value from a service's database, read directly (not through the service)."""
+        return run_async(fetch_value(self.databases[service], sql, *arguments))
+
+
+async def fetch_value(database_url: str, sql: str, *arguments: Any) -> Any:
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        return await conn.fetchval(sql, *arguments)
+    finally:
+        await conn.close()
 
 
 def stack_on(tmp_path: Path, databases: dict[str, str], env: dict[str, str] | None = None) -> Stack:

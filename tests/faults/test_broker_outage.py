@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import time
 
-import asyncpg
 import httpx
 import pytest
 
 from doorstep_shared.events.topics import CASE_EVENTS, dead_letter_topic
 from tests.e2e.conftest import eventually, run_async, unique_account
-from tests.faults.checker import Expectations, settled
+from tests.faults.checker import Expectations
 from tests.faults.conftest import FaultStack, size
 from tests.faults.load import Background, Intake
 from tests.support.kafka import produce_raw, read_all
@@ -19,14 +18,7 @@ from tests.support.kafka import produce_raw, read_all
 pytestmark = [pytest.mark.e2e, pytest.mark.faults, pytest.mark.kafka, pytest.mark.postgres]
 
 
-async def _unpublished(database_url: str) -> int:
-    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        return int(
-            await conn.fetchval("SELECT count(*) FROM outbox_message WHERE published_at IS NULL")
-        )
-    finally:
-        await conn.close()
+UNPUBLISHED = "SELECT count(*) FROM outbox_message WHERE published_at IS NULL"
 
 
 def test_broker_down_during_intake_loses_no_event(fault_stack: FaultStack) -> None:
@@ -34,7 +26,7 @@ def test_broker_down_during_intake_loses_no_event(fault_stack: FaultStack) -> No
     it had acknowledged, which a restarted Kafka broker never does. Freezing its process
     (SIGSTOP) makes it unreachable exactly like a broker that is down, while its log survives
     as Kafka's would."""
-    stack, case_db = fault_stack.stack, fault_stack.databases["case-api"]
+    stack = fault_stack.stack
     outage = size(12, 60)
     intake = Intake(stack.url("case-api"), stack.operator_headers)
     run_async(intake.open_accounts([unique_account() for _ in range(20)], 60_000))
@@ -56,16 +48,11 @@ def test_broker_down_during_intake_loses_no_event(fault_stack: FaultStack) -> No
         assert len(intake.accepted) == accepted_before + 40
         assert intake.retried == 0, "intake was refused while the broker was down"
         time.sleep(max(0.0, outage - (time.monotonic() - down_since)))
-        assert run_async(_unpublished(case_db)) > 0
+        assert fault_stack.value("case-api", UNPUBLISHED) > 0
     finally:
         stack.broker.resume()
-    report = run_async(
-        settled(
-            fault_stack.databases,
-            fault_stack.bootstrap,
-            Expectations(accepted=intake.accepted, notices_per_case=1),
-            timeout=180,
-        )
+    report = fault_stack.settled(
+        Expectations(accepted=intake.accepted, notices_per_case=1), timeout=180
     )
     report.assert_clean()
     with httpx.Client(base_url=stack.url("case-api"), timeout=10) as client:
@@ -91,24 +78,15 @@ def test_poison_is_dead_lettered_and_later_events_still_flow(fault_stack: FaultS
     for headers in dead_letters():
         assert headers["dlq_original_topic"] == CASE_EVENTS
         assert headers["dlq_error"]
-    report = run_async(
-        settled(
-            fault_stack.databases,
-            bootstrap,
-            Expectations(accepted=intake.accepted, poison=frozenset({POISON}), notices_per_case=1),
-            timeout=120,
-        )
+    report = fault_stack.settled(
+        Expectations(accepted=intake.accepted, poison=frozenset({POISON}), notices_per_case=1),
+        timeout=120,
     )
     report.assert_clean()
     assert report.dead_letters == 2
 
     # The checker itself is not blind: poison it was not told about is a violation.
-    unexpected = run_async(
-        settled(
-            fault_stack.databases,
-            bootstrap,
-            Expectations(accepted=intake.accepted, notices_per_case=1),
-            timeout=0,
-        )
+    unexpected = fault_stack.settled(
+        Expectations(accepted=intake.accepted, notices_per_case=1), timeout=0
     )
     assert any("not injected poison" in v for v in unexpected.violations)

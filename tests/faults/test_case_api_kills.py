@@ -11,39 +11,18 @@ import pytest
 
 from tests.e2e.conftest import eventually, run_async, unique_account
 from tests.e2e.snapshots import overdue
-from tests.faults.checker import Expectations, settled
+from tests.faults.checker import Expectations
 from tests.faults.conftest import FaultStack
 from tests.faults.load import Background, Intake
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults, pytest.mark.kafka, pytest.mark.postgres]
 
 
-def _dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg", "postgresql")
-
-
-async def _cases_for(database_url: str, account: str) -> int:
-    conn = await asyncpg.connect(_dsn(database_url))
-    try:
-        return int(
-            await conn.fetchval(
-                "SELECT count(*) FROM collection_case WHERE account_id = $1", account
-            )
-        )
-    finally:
-        await conn.close()
-
-
-async def _waiting_on_a_lock(database_url: str) -> bool:
-    conn = await asyncpg.connect(_dsn(database_url))
-    try:
-        waiting = await conn.fetchval(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND wait_event_type = 'Lock'"
-        )
-        return int(waiting) > 0
-    finally:
-        await conn.close()
+CASES_FOR = "SELECT count(*) FROM collection_case WHERE account_id = $1"
+WAITING_ON_A_LOCK = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    " AND wait_event_type = 'Lock'"
+)
 
 
 def test_kill_9_inside_the_transaction_leaves_neither_case_nor_event(
@@ -57,7 +36,7 @@ def test_kill_9_inside_the_transaction_leaves_neither_case_nor_event(
     # Hold the outbox table: the next intake writes its account, customer and case, then
     # waits at its outbox insert, inside its transaction, until case-api is killed.
     async def hold_outbox() -> asyncpg.Connection:
-        conn = await asyncpg.connect(_dsn(case_db))
+        conn = await asyncpg.connect(case_db.replace("postgresql+asyncpg", "postgresql"))
         await conn.execute("BEGIN; LOCK TABLE outbox_message IN SHARE MODE")
         return conn
 
@@ -69,7 +48,7 @@ def test_kill_9_inside_the_transaction_leaves_neither_case_nor_event(
             lambda: _put_once(stack.url("case-api"), stack.operator_headers, victim)
         )
         eventually(
-            lambda: run_async(_waiting_on_a_lock(case_db)),
+            lambda: fault_stack.value("case-api", WAITING_ON_A_LOCK) > 0,
             timeout=30,
             what="the intake to wait inside its transaction",
         )
@@ -79,18 +58,15 @@ def test_kill_9_inside_the_transaction_leaves_neither_case_nor_event(
     finally:
         loop.close()
     request.join(60)
-    assert run_async(_cases_for(case_db, victim)) == 0, "a case committed without its event"
+    assert fault_stack.value("case-api", CASES_FOR, victim) == 0, (
+        "a case committed without its event"
+    )
 
     stack.start_service("case-api")
     stack.wait_ready(["case-api"])
     run_async(intake.open_accounts([victim], 2000))  # the bank sends it again
-    report = run_async(
-        settled(
-            fault_stack.databases,
-            fault_stack.bootstrap,
-            Expectations(accepted=intake.accepted, notices_per_case=1),
-            timeout=120,
-        )
+    report = fault_stack.settled(
+        Expectations(accepted=intake.accepted, notices_per_case=1), timeout=120
     )
     report.assert_clean()
     assert report.cases == 6
@@ -122,13 +98,8 @@ def test_kill_9_after_the_commit_still_publishes_the_event(fault_stack: FaultSta
 
     stack.start_service("case-api")
     stack.wait_ready(["case-api"])
-    report = run_async(
-        settled(
-            fault_stack.databases,
-            fault_stack.bootstrap,
-            Expectations(accepted=intake.accepted, notices_per_case=1),
-            timeout=120,
-        )
+    report = fault_stack.settled(
+        Expectations(accepted=intake.accepted, notices_per_case=1), timeout=120
     )
     report.assert_clean()
     assert report.events_published >= 10  # opened + charges for each account

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import asyncpg
 import pytest
 
 from tests.e2e.conftest import run_async, unique_account
@@ -14,14 +13,6 @@ from tests.faults.conftest import FaultStack
 from tests.faults.load import Intake
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults, pytest.mark.kafka, pytest.mark.postgres]
-
-
-async def _execute(database_url: str, sql: str) -> None:
-    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 def test_the_checker_reports_each_broken_invariant(fault_stack: FaultStack) -> None:
@@ -34,7 +25,7 @@ def test_the_checker_reports_each_broken_invariant(fault_stack: FaultStack) -> N
         stack.kill_service(service)  # nothing may repair the damage behind the checker's back
 
     def after(service: str, sql: str, wanted: Expectations = expected) -> Report:
-        run_async(_execute(databases[service], sql))
+        fault_stack.value(service, sql)
         return run_async(check(databases, fault_stack.bootstrap, wanted))
 
     def reports(report: Report, text: str) -> bool:

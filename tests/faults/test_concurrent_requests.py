@@ -6,15 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 from decimal import Decimal
-from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
 from tests.e2e.conftest import run_async, unique_account
 from tests.e2e.snapshots import overdue
-from tests.faults.checker import Expectations, settled
+from tests.faults.checker import Expectations
 from tests.faults.conftest import FaultStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults, pytest.mark.kafka, pytest.mark.postgres]
@@ -64,26 +62,8 @@ async def _pay_all(base_url: str, headers: dict[str, str], account: str) -> list
         return await asyncio.gather(*(pay() for _ in range(WRITERS)))
 
 
-async def _newest_event(database_url: str, case_id: str) -> dict[str, Any]:
-    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        payload = await conn.fetchval(
-            "SELECT payload FROM outbox_message WHERE message_key = $1 ORDER BY id DESC LIMIT 1",
-            case_id,
-        )
-    finally:
-        await conn.close()
-    return dict(json.loads(payload))
-
-
-async def _payments(database_url: str, account: str) -> int:
-    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        return int(
-            await conn.fetchval("SELECT count(*) FROM payment WHERE account_id = $1", account)
-        )
-    finally:
-        await conn.close()
+NEWEST_EVENT = "SELECT payload FROM outbox_message WHERE message_key = $1 ORDER BY id DESC LIMIT 1"
+PAYMENTS = "SELECT count(*) FROM payment WHERE account_id = $1"
 
 
 def test_concurrent_writes_of_one_account_leave_one_consistent_state(
@@ -103,7 +83,7 @@ def test_concurrent_writes_of_one_account_leave_one_consistent_state(
     final = Decimal(case.json()["arrears"]["principal"])
     assert final in {Decimal(1000 + n) for n in range(WRITERS)}
     # The case is the state of its newest event: the PUTs applied one after another.
-    newest = run_async(_newest_event(fault_stack.databases["case-api"], case_id))
+    newest = json.loads(fault_stack.value("case-api", NEWEST_EVENT, case_id))
     assert Decimal(newest["arrears"]["principal"]) == final
     assert case.headers["ETag"] == f'"{case_id}.{newest["sequence"]}"'
     assert newest["sequence"] >= WRITERS + 1  # opened, charged, then one event per change
@@ -111,18 +91,13 @@ def test_concurrent_writes_of_one_account_leave_one_consistent_state(
     paid = run_async(_pay_all(stack.url("case-api"), stack.operator_headers, account))
     assert {r.status_code for r in paid} == {201}
     assert len({r.text for r in paid}) == 1, "replays answered differently"
-    assert run_async(_payments(fault_stack.databases["case-api"], account)) == 1
+    assert fault_stack.value("case-api", PAYMENTS, account) == 1
     with httpx.Client(base_url=stack.url("case-api"), headers=stack.operator_headers) as client:
         after = client.get(f"/v1/cases/{case_id}").json()
     # Allocated once: what is due fell by the payment, not by a multiple of it.
     assert Decimal(case.json()["total_due"]) - Decimal(after["total_due"]) == Decimal("100.00")
 
-    report = run_async(
-        settled(
-            fault_stack.databases,
-            fault_stack.bootstrap,
-            Expectations(accepted={account: Decimal(after["arrears"]["principal"])}),
-            timeout=120,
-        )
+    report = fault_stack.settled(
+        Expectations(accepted={account: Decimal(after["arrears"]["principal"])}), timeout=120
     )
     report.assert_clean()

@@ -16,8 +16,8 @@ import pytest
 
 from doorstep_local.broker import free_port
 from doorstep_local.stack import Stack
-from tests.e2e.conftest import eventually, run_async, unique_account
-from tests.faults.checker import Expectations, settled
+from tests.e2e.conftest import eventually, unique_account
+from tests.faults.checker import Expectations
 from tests.faults.conftest import FaultStack, size
 from tests.faults.load import Background, Intake
 
@@ -100,13 +100,8 @@ def test_consumers_killed_in_a_loop_lose_and_repeat_nothing(fault_stack: FaultSt
         load.join()
         assert kills >= int(duration // every) - 1
 
-        report = run_async(
-            settled(
-                fault_stack.databases,
-                fault_stack.bootstrap,
-                Expectations(accepted=intake.accepted, notices_per_case=1),
-                timeout=size(180, 600),
-            )
+        report = fault_stack.settled(
+            Expectations(accepted=intake.accepted, notices_per_case=1), timeout=size(180, 600)
         )
         report.assert_clean()
         assert report.notices_sent == len(accounts)

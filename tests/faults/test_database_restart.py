@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import SERVICES, eventually, run_async, unique_account
-from tests.faults.checker import Expectations, settled
+from tests.faults.checker import Expectations
 from tests.faults.conftest import FaultStack, size, stack_on
 from tests.faults.load import Background, Intake
 from tests.faults.postgres_server import PostgresServer, available
@@ -91,13 +91,8 @@ def test_services_ride_out_a_database_restart(
         )
     load.join()
     assert intake.retried > 0, "the outage came too late to refuse any intake"
-    report = run_async(
-        settled(
-            fault_stack.databases,
-            fault_stack.bootstrap,
-            Expectations(accepted=intake.accepted, notices_per_case=1),
-            timeout=size(180, 600),
-        )
+    report = fault_stack.settled(
+        Expectations(accepted=intake.accepted, notices_per_case=1), timeout=size(180, 600)
     )
     report.assert_clean()
     stack.check_alive()

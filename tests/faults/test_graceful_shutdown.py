@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.conftest import eventually, run_async, unique_account
-from tests.faults.checker import Expectations, settled
+from tests.e2e.conftest import eventually, unique_account
+from tests.faults.checker import Expectations
 from tests.faults.conftest import FaultStack, size, stop_gracefully
 from tests.faults.load import Background, Intake
 
@@ -42,13 +42,8 @@ def test_sigterm_under_load_then_restart_repeats_nothing(fault_stack: FaultStack
         stack.wait_ready([name])
     load.join()
 
-    report = run_async(
-        settled(
-            fault_stack.databases,
-            fault_stack.bootstrap,
-            Expectations(accepted=intake.accepted, notices_per_case=1),
-            timeout=size(180, 600),
-        )
+    report = fault_stack.settled(
+        Expectations(accepted=intake.accepted, notices_per_case=1), timeout=size(180, 600)
     )
     report.assert_clean()
     assert report.case_event_duplicates_in_transit == 0  # the relay stopped between batches

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.e2e.conftest import run_async, unique_account
-from tests.faults.checker import Expectations, settled
+from tests.e2e.conftest import unique_account
+from tests.faults.checker import Expectations
 from tests.faults.conftest import FaultStack, size
 from tests.faults.load import Background, Intake
 
@@ -45,13 +45,8 @@ def test_per_case_order_holds_while_relays_restart(fault_stack: FaultStack) -> N
     assert restarts >= 2, "the load ended before the relay was restarted twice"
     assert len(intake.accepted) == cases
 
-    report = run_async(
-        settled(
-            fault_stack.databases,
-            fault_stack.bootstrap,
-            Expectations(accepted=intake.accepted, notices_per_case=1),
-            timeout=size(180, 900),
-        )
+    report = fault_stack.settled(
+        Expectations(accepted=intake.accepted, notices_per_case=1), timeout=size(180, 900)
     )
     report.assert_clean()
     # Each update changed the arrears, so each made an event: all of them crossed.

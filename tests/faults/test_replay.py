@@ -3,12 +3,11 @@ makes no new side effect: no notice, message, visit, status update or timeline e
 
 from __future__ import annotations
 
-import asyncpg
 import pytest
 
 from doorstep_shared.events.topics import CASE_EVENTS, CASE_STATUS
 from tests.e2e.conftest import eventually, run_async, unique_account
-from tests.faults.checker import Expectations, settled
+from tests.faults.checker import Expectations
 from tests.faults.conftest import FaultStack, stop_gracefully
 from tests.faults.groups import lag, reset_to_earliest
 from tests.faults.load import Intake
@@ -29,18 +28,12 @@ SIDE_EFFECTS = {
 }
 
 
-async def _side_effects(databases: dict[str, str]) -> dict[str, int]:
-    counts = {}
-    for service, tables in SIDE_EFFECTS.items():
-        conn = await asyncpg.connect(databases[service].replace("postgresql+asyncpg", "postgresql"))
-        try:
-            for table in tables:
-                counts[f"{service}.{table}"] = int(
-                    await conn.fetchval(f"SELECT count(*) FROM {table}")
-                )
-        finally:
-            await conn.close()
-    return counts
+def _side_effects(fault_stack: FaultStack) -> dict[str, int]:
+    return {
+        f"{service}.{table}": fault_stack.value(service, f"SELECT count(*) FROM {table}")
+        for service, tables in SIDE_EFFECTS.items()
+        for table in tables
+    }
 
 
 def test_replay_from_the_earliest_offset_makes_no_new_side_effect(
@@ -50,8 +43,8 @@ def test_replay_from_the_earliest_offset_makes_no_new_side_effect(
     intake = Intake(stack.url("case-api"), stack.operator_headers)
     run_async(intake.open_accounts([unique_account() for _ in range(30)], 80_000))
     expected = Expectations(accepted=intake.accepted, notices_per_case=1)
-    run_async(settled(fault_stack.databases, bootstrap, expected, timeout=120)).assert_clean()
-    before = run_async(_side_effects(fault_stack.databases))
+    fault_stack.settled(expected, timeout=120).assert_clean()
+    before = _side_effects(fault_stack)
     assert before["notifier.local_message"] == 30
 
     for name in ("case-api", "notifier", "scheduler"):
@@ -70,5 +63,5 @@ def test_replay_from_the_earliest_offset_makes_no_new_side_effect(
             interval=1,
         )
 
-    assert run_async(_side_effects(fault_stack.databases)) == before
-    run_async(settled(fault_stack.databases, bootstrap, expected, timeout=30)).assert_clean()
+    assert _side_effects(fault_stack) == before
+    fault_stack.settled(expected, timeout=30).assert_clean()
