@@ -30,7 +30,7 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -m "not e2e and not faults"
 
-## The fault scenarios at the sizes issue 8 names (the suite runs them reduced); ~30 minutes.
+## The fault scenarios at the sizes issue 8 names (the suite runs them reduced); ~20 minutes.
 faults: install
 	DOORSTEP_FAULTS=full $(BIN)/python -m pytest -m faults --timeout 3600 tests/faults tests/shared
 

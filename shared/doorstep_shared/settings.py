@@ -51,6 +51,15 @@ class ServiceSettings(BaseSettings):
         "/healthz answers 503 so the process is restarted. An idle consumer is never stalled. "
         "Keep it above the longest handler retry worth riding out.",
     )
+    gap_wait_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="Consumers of case events (notifier, scheduler) apply each case's events "
+        "in sequence: an event that arrives ahead of a missing one is parked until the missing "
+        "one comes. After this long they stop waiting and apply the parked event, which "
+        "carries the case's whole state, as the case's next state (the missing sequence "
+        "numbers are logged as a warning).",
+    )
     background_workers_enabled: bool = Field(
         default=True,
         description="Run the outbox relay and Kafka consumers inside the web process.",

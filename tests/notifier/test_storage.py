@@ -41,6 +41,7 @@ TABLES = {
     "audit_entry",
     "contact_decision",
     "opt_out",
+    "parked_event",
 }
 
 

@@ -32,6 +32,7 @@ TABLES = {
     "processed_event",
     "api_key",
     "audit_entry",
+    "parked_event",
 }
 
 

@@ -8,6 +8,7 @@ from doorstep_notifier.contacts.client import CaseApiContacts
 from doorstep_notifier.db import api_key_table, inbox_table, outbox_table
 from doorstep_notifier.notifications.dispatcher import Dispatcher
 from doorstep_notifier.notifications.handlers import (
+    CASE_ORDER,
     CONSUMER_NAME,
     HANDLED_CASE_TYPES,
     apply_case_event,
@@ -24,6 +25,7 @@ from doorstep_notifier.visits.handlers import CONSUMER_NAME as VISIT_CONSUMER_NA
 from doorstep_notifier.visits.handlers import HANDLED_VISIT_TYPES, apply_visit_event
 from doorstep_shared.app import build_app, seal_routes, service_lifespan
 from doorstep_shared.events.topics import CASE_EVENTS, CASE_STATUS
+from doorstep_shared.messaging.case_order import GapWorker
 from doorstep_shared.messaging.consumer import EventConsumer, transactional_handler
 
 SERVICE = "notifier"
@@ -108,11 +110,19 @@ def _start_workers(app: FastAPI) -> None:
             after_commit=dispatcher.wake,
         ),
     )
+    # Gives up waiting for case events that never came, so a parked case moves on.
+    gap_worker = GapWorker(
+        app.state.sessionmaker,
+        CASE_ORDER,
+        settings.gap_wait_seconds,
+        after_commit=dispatcher.wake,
+    )
     app.state.dispatcher = dispatcher
     app.state.case_consumer = consumer
     app.state.visit_consumer = visit_consumer
     app.state.workers.start_consumer("case-consumer", consumer)
     app.state.workers.start_consumer("visit-consumer", visit_consumer)
+    app.state.workers.start("gap-worker", gap_worker.run(), request_stop=gap_worker.request_stop)
     app.state.workers.start(
         "dispatcher",
         _run_dispatcher(dispatcher, contacts, provider),

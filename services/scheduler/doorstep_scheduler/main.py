@@ -25,10 +25,12 @@ from doorstep_scheduler.visits.handlers import (
     NOTICE_CONSUMER_NAME,
     build_case_event_handler,
     build_notice_handler,
+    case_event_order,
 )
 from doorstep_scheduler.visits.router import router as visits_router
 from doorstep_shared.app import build_app, seal_routes, service_lifespan
 from doorstep_shared.events.topics import CASE_EVENTS, CASE_STATUS
+from doorstep_shared.messaging.case_order import GapWorker
 from doorstep_shared.messaging.consumer import EventConsumer, transactional_handler
 
 SERVICE = "scheduler"
@@ -99,10 +101,18 @@ def _start_workers(app: FastAPI) -> None:
             after_commit=lambda: _after_commit(app),
         ),
     )
+    # Gives up waiting for case events that never came, so a parked case moves on.
+    gap_worker = GapWorker(
+        app.state.sessionmaker,
+        case_event_order(settings),
+        settings.gap_wait_seconds,
+        after_commit=lambda: _after_commit(app),
+    )
     app.state.case_event_consumer = case_events
     app.state.notice_consumer = notices
     app.state.workers.start_consumer("case-event-consumer", case_events)
     app.state.workers.start_consumer("notice-consumer", notices)
+    app.state.workers.start("gap-worker", gap_worker.run(), request_stop=gap_worker.request_stop)
     app.state.workers.start("planner", _seed_then_plan(app))
 
 

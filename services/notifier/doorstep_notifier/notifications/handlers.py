@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import uuid
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from doorstep_notifier.cases.service import CaseViewService, is_paused
+from doorstep_notifier.cases.service import AppliedState, CaseViewService, is_paused
+from doorstep_notifier.db import parking_table
 from doorstep_notifier.notifications.service import CASE_RESOLVED, NoticeService, pause_reason
 from doorstep_shared.clock import utc_now
 from doorstep_shared.events.contracts import (
@@ -17,6 +20,7 @@ from doorstep_shared.events.contracts import (
     EventData,
 )
 from doorstep_shared.events.envelope import EventEnvelope
+from doorstep_shared.messaging.case_order import CaseEventOrder, Order
 from doorstep_shared.messaging.consumer import PermanentEventError
 
 logger = logging.getLogger(__name__)
@@ -32,14 +36,25 @@ HANDLED_CASE_TYPES = frozenset(
 
 
 async def apply_case_event(session: AsyncSession, envelope: EventEnvelope, data: EventData) -> None:
+    """Case events in per-case order: stale ones dropped, early ones parked (CASE_ORDER)."""
     if not isinstance(data, CaseState):
         raise PermanentEventError(f"{envelope.type} is not a case event")
-    now = utc_now()
+    await CASE_ORDER.handle(session, envelope, data, utc_now())
+
+
+async def _apply_state(
+    session: AsyncSession,
+    envelope: EventEnvelope,
+    data: CaseState,
+    now: datetime,
+    *,
+    accept_gap: bool,
+) -> Order:
+    """The case's next state: the view, then the notices it calls for."""
+    applied = await CaseViewService(session).apply(data, now, accept_gap=accept_gap)
+    if not isinstance(applied, AppliedState):
+        return applied
     ids = {"event_id": envelope.id, "case_id": str(data.case_id), "sequence": data.sequence}
-    applied = await CaseViewService(session).apply(data, now)
-    if applied is None:
-        logger.info("stale case event ignored", extra=ids)
-        return
     notices = NoticeService(session)
     trigger = {"trigger_event_id": envelope.id, "trigger_event_type": envelope.type}
     if data.status == "resolved":
@@ -54,6 +69,15 @@ async def apply_case_event(session: AsyncSession, envelope: EventEnvelope, data:
         _log_queued(await notices.resume(**trigger, state=data, now=now), ids)
     else:
         await notices.refresh_pending(data, now)
+    return Order.APPLIED
+
+
+async def _lock_view(session: AsyncSession, case_id: uuid.UUID) -> int | None:
+    return await CaseViewService(session).lock(case_id)
+
+
+# Parked events and the gap worker (main.py) go through the same path as fresh events.
+CASE_ORDER = CaseEventOrder(parking_table, CONSUMER_NAME, _apply_state, _lock_view)
 
 
 def _log_queued(notification_id: object, ids: dict[str, object]) -> None:

@@ -1,7 +1,8 @@
-"""Keeping the case read model current, and telling stale events apart."""
+"""Keeping the case read model current, one case event after the other."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,17 +10,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from doorstep_scheduler.cases.models import CaseView
 from doorstep_scheduler.cases.repository import CaseViewRepository
 from doorstep_shared.events.contracts import CasePromiseBroken, CaseState
+from doorstep_shared.messaging.case_order import NotApplied, Order, order_of
 
 
 class CaseViewService:
     def __init__(self, session: AsyncSession) -> None:
         self._views = CaseViewRepository(session)
 
-    async def apply(self, state: CaseState, now: datetime) -> CaseView | None:
-        """Store the case's state; None when we already hold the same or a newer one.
+    async def lock(self, case_id: uuid.UUID) -> int | None:
+        """Lock the case's view until the transaction ends; its last sequence (None: no view)."""
+        view = await self._views.lock(case_id)
+        return None if view is None else view.last_sequence
 
-        Events carry the whole case state, so a gap in sequences needs no parking: the newest
-        state wins and anything older that arrives later is stale.
+    async def apply(
+        self, state: CaseState, now: datetime, *, accept_gap: bool = False
+    ) -> CaseView | NotApplied:
+        """Store the case's state if it is the case's next one (``order_of``): STALE when we
+        hold the same or a newer one, GAP when an earlier one is still missing (unless
+        ``accept_gap``: the wait for it is over).
+
+        Events carry the whole case state, but some facts are counted from the history (broken
+        promises), so events are applied one after the other.
         """
         view = await self._views.lock(state.case_id)
         if view is None:
@@ -28,8 +39,9 @@ class CaseViewService:
             self._views.add(view)
             await self._views.flush()
             return view
-        if state.sequence <= view.last_sequence:
-            return None
+        order = order_of(view.last_sequence, state.sequence, accept_gap=accept_gap)
+        if order is not Order.APPLIED:
+            return order
         _copy(state, view, now)
         await self._views.flush()
         return view
