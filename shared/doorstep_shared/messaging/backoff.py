@@ -1,7 +1,10 @@
-"""Capped exponential backoff with jitter for retries against the broker or the database."""
+"""Capped exponential backoff with jitter for retries against the broker or the database, and
+the pause between them."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
 from dataclasses import dataclass
 
@@ -19,3 +22,10 @@ class Backoff:
 
     def reset(self) -> None:
         self.attempt = 0
+
+
+async def sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep ``seconds``, or less when ``stop`` is set meanwhile: a worker's pause between
+    retries or rounds must not hold up a graceful shutdown."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

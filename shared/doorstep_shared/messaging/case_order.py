@@ -16,7 +16,6 @@ the worker never apply one case's events at the same time.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -30,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from doorstep_shared.clock import utc_now
 from doorstep_shared.events.contracts import CaseState
 from doorstep_shared.events.envelope import EventEnvelope
+from doorstep_shared.messaging.backoff import sleep_unless_stopped
 from doorstep_shared.messaging.parking import (
     park,
     parked_before,
@@ -218,8 +218,7 @@ class GapWorker:
             except Exception as exc:
                 # The database is away, most likely: the next round tries again.
                 logger.warning("gap worker round failed", extra={"error": type(exc).__name__})
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop_requested.wait(), self._poll_seconds)
+            await sleep_unless_stopped(self._stop_requested, self._poll_seconds)
 
     async def release_overdue(self) -> int:
         """One round; the number of parked events applied."""

@@ -31,7 +31,7 @@ from doorstep_shared.clock import utc_now
 from doorstep_shared.events.contracts import EventData, parse_data
 from doorstep_shared.events.envelope import EnvelopeError, EventEnvelope
 from doorstep_shared.events.topics import dead_letter_topic
-from doorstep_shared.messaging.backoff import Backoff
+from doorstep_shared.messaging.backoff import Backoff, sleep_unless_stopped
 from doorstep_shared.messaging.inbox import claim_event
 from doorstep_shared.messaging.kafka import build_producer
 from doorstep_shared.messaging.progress import ConsumerProgress, ConsumerStats, ProgressClock
@@ -270,8 +270,7 @@ class EventConsumer:
                     },
                     exc_info=backoff.attempt == 1,
                 )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop_requested.wait(), delay)
+                await sleep_unless_stopped(self._stop_requested, delay)
                 if self._stop_requested.is_set():
                     return False
 

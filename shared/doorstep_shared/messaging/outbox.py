@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from doorstep_shared.clock import utc_now
 from doorstep_shared.db.types import BigIntPk, UtcDateTime
 from doorstep_shared.events.envelope import EventEnvelope
-from doorstep_shared.messaging.backoff import Backoff
+from doorstep_shared.messaging.backoff import Backoff, sleep_unless_stopped
 from doorstep_shared.messaging.kafka import build_producer, ensure_topics
 from doorstep_shared.settings import ServiceSettings
 
@@ -161,14 +161,9 @@ class OutboxRelay:
                         extra={"error": type(exc).__name__, "retry_in_s": round(delay, 2)},
                     )
                     await self._drop_producer()
-                    await self._pause(delay)
+                    await sleep_unless_stopped(self._stop_requested, delay)
         finally:
             await self._drop_producer()
-
-    async def _pause(self, seconds: float) -> None:
-        """Sleep, but no longer than until a stop is requested."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop_requested.wait(), seconds)
 
     async def _publish_forever(self, backoff: Backoff) -> None:
         while not self._stop_requested.is_set():
@@ -196,7 +191,7 @@ class OutboxRelay:
                 if self._stop_requested.is_set():
                     yield False
                     return
-                await self._pause(1.0)
+                await sleep_unless_stopped(self._stop_requested, 1.0)
             logger.info("outbox relay is the active relay")
             try:
                 yield True

@@ -55,7 +55,7 @@ from doorstep_notifier.visits.notice_period import NoticeDeadline
 from doorstep_shared.case_api_contact import ContactNotFoundError, ContactUnavailableError
 from doorstep_shared.clock import utc_now
 from doorstep_shared.contact_rules import Decision, Outcome, TimezoneUnresolvedError
-from doorstep_shared.messaging.backoff import Backoff
+from doorstep_shared.messaging.backoff import Backoff, sleep_unless_stopped
 
 logger = logging.getLogger(__name__)
 
@@ -150,8 +150,7 @@ class Dispatcher:
                     "dispatcher paused",
                     extra={"error": type(exc).__name__, "retry_in_s": round(delay, 2)},
                 )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop_requested.wait(), delay)
+                await sleep_unless_stopped(self._stop_requested, delay)
                 continue
             if handled < self._settings.dispatch_batch_size:
                 with contextlib.suppress(TimeoutError):
